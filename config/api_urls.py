@@ -1,0 +1,28 @@
+"""The REST API: version 1 under /api/v1/, schema at /api/schema/, docs at /api/docs/."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from organizations import api_views as organization_api
+
+router = SimpleRouter(trailing_slash=True)
+organization_api.register(router)
+
+app_name = "api"
+urlpatterns = [
+    path("v1/me/", organization_api.MeView.as_view(), name="me"),
+    path("v1/", include(router.urls)),
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        login_not_required(SpectacularRedocView.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
+]

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from organizations import views as organization_views
+
+admin.site.site_header = "Administration Mobicase"
+admin.site.site_title = "Mobicase"
+admin.site.index_title = "Administration technique"
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
+urlpatterns = [
+    path("", organization_views.home, name="home"),
+    path("healthz", organization_views.healthz, name="healthz"),
+    path("organisation/changer/", organization_views.switch, name="switch_organization"),
+    path("compte/", include("organizations.urls_accounts")),
+    path("organisation/", include("organizations.urls")),
+    path("api/", include("config.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
