@@ -1,0 +1,1 @@
+"""Domain operations on cases. Every write with rules goes through these functions."""
