@@ -1,4 +1,7 @@
-"""The REST API: version 1 under /api/v1/, schema at /api/schema/, docs at /api/docs/."""
+"""The REST API: version 1 under /api/v1/, schema at /api/schema/, docs at /api/docs/.
+
+Swagger UI and ReDoc load their assets from drf-spectacular-sidecar (our static files), no CDN.
+"""
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -17,12 +20,18 @@ urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
-        login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        login_not_required(
+            SpectacularSwaggerView.as_view(url_name="api:schema", title="API Mobicase")
+        ),
         name="docs",
     ),
     path(
         "redoc/",
-        login_not_required(SpectacularRedocView.as_view(url_name="api:schema")),
+        login_not_required(
+            SpectacularRedocView.as_view(
+                url_name="api:schema", title="API Mobicase", template_name="api/redoc.html"
+            )
+        ),
         name="redoc",
     ),
 ]

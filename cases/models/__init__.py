@@ -10,6 +10,7 @@ from .diagnostics import (
     DiagnosticItem,
     Severity,
 )
+from .imports import ImportJob
 from .plans import Action, Goal
 from .records import (
     EMPLOYED_SITUATIONS,
@@ -52,6 +53,7 @@ __all__ = [
     "ExitQuestionnaire",
     "FollowUp",
     "Goal",
+    "ImportJob",
     "Note",
     "Registration",
     "Severity",

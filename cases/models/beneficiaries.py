@@ -8,6 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization, Territory
@@ -146,7 +147,7 @@ class Beneficiary(models.Model):
     bike_skill = models.CharField(
         "pratique du vélo", max_length=12, choices=BikeSkill.choices, default=BikeSkill.UNKNOWN
     )
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
@@ -163,7 +164,7 @@ class Case(models.Model):
         "motif de sortie", max_length=16, choices=ExitReason.choices, blank=True
     )
     on_hold_reason = models.CharField("motif de la pause", max_length=250, blank=True)
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     objects = CaseQuerySet.as_manager()
@@ -216,7 +217,7 @@ class CaseTransition(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.SET_NULL, null=True,
         related_name="+",
     )
-    at = models.DateTimeField("le", auto_now_add=True)
+    at = models.DateTimeField("le", default=timezone.now)
     comment = models.CharField("commentaire", max_length=500, blank=True)
 
     objects = CaseTransitionQuerySet.as_manager()

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
@@ -138,7 +139,7 @@ class Diagnostic(models.Model):
         "synthèse", blank=True,
         help_text="Ne notez aucune information médicale : seules les catégories de santé comptent.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = DiagnosticQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"])

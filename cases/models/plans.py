@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Membership, Organization
@@ -37,7 +38,7 @@ class Goal(models.Model):
                               default=Status.OPEN)
     target_date = models.DateField("échéance", null=True, blank=True)
     position = models.PositiveSmallIntegerField("ordre", default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = GoalQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -92,7 +93,7 @@ class Action(models.Model):
         CaseBarrier, verbose_name="freins travaillés", blank=True, related_name="actions"
     )
     comment = models.TextField("commentaire", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = ActionQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"], m2m_fields=[barriers])

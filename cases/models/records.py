@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization
@@ -54,7 +55,7 @@ class AidApplication(models.Model):
     submitted_on = models.DateField("déposée le", null=True, blank=True)
     decided_on = models.DateField("décision le", null=True, blank=True)
     comment = models.TextField("commentaire", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = AidApplicationQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -115,7 +116,7 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="déposé par", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )
-    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
 
     objects = DocumentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["uploaded_at"])
@@ -146,7 +147,7 @@ class Note(models.Model):
         related_name="+",
     )
     body = models.TextField("note")
-    created_at = models.DateTimeField("écrite le", auto_now_add=True)
+    created_at = models.DateTimeField("écrite le", default=timezone.now)
 
     objects = NoteQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"])

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
@@ -137,7 +138,7 @@ class Workshop(models.Model):
     capacity = models.PositiveSmallIntegerField("places", default=8)
     status = models.CharField("statut", max_length=10, choices=Status.choices,
                               default=Status.SCHEDULED)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = WorkshopQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -198,7 +199,7 @@ class Registration(models.Model):
                               default=Status.CONFIRMED)
     attendance = models.CharField("présence", max_length=8, choices=Attendance.choices,
                                   blank=True)
-    registered_at = models.DateTimeField("inscrit·e le", auto_now_add=True)
+    registered_at = models.DateTimeField("inscrit·e le", default=timezone.now)
     attendance_taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="présence notée par", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
