@@ -19,6 +19,7 @@ urlpatterns = [
     path("organisation/changer/", organization_views.switch, name="switch_organization"),
     path("compte/", include("organizations.urls_accounts")),
     path("organisation/", include("organizations.urls")),
+    path("territoires/", include("organizations.urls_territories")),
     path("", include("cases.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),

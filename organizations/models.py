@@ -50,13 +50,6 @@ class TerritoryQuerySet(models.QuerySet):
     def commune(self, code: str) -> Territory | None:
         return self.communes().filter(code=code).first()
 
-    def search(self, text: str) -> TerritoryQuerySet:
-        """Match a commune or grouping by INSEE code, postcode or the start of its name."""
-        text = text.strip()
-        if text.isdigit() or text[:2].upper() in {"2A", "2B"}:
-            return self.filter(Q(code__startswith=text.upper()) | Q(postcodes__contains=text))
-        return self.filter(name__istartswith=text)
-
 
 class Territory(models.Model):
     """An administrative territory of the INSEE COG: region, département, EPCI or commune."""

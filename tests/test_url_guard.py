@@ -19,6 +19,7 @@ EXEMPT: dict[str, str] = {
     "api:schema": "public OpenAPI document, no data",
     "api:docs": "public API documentation page",
     "api:redoc": "public API documentation page",
+    "territories:commune_search": "public reference data (INSEE), no tenant data",
 }
 # Namespaces outside the tenancy contract.
 EXEMPT_NAMESPACES: dict[str, str] = {
