@@ -8,6 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SIZE ?= small
 SEED ?= 42
+# PostgreSQL for `make test-postgres`: a local role with CREATEDB (the tests create test_$(PG_DB)).
+PG_USER ?= mobicase
+PG_PASSWORD ?= mobicase
+PG_DB ?= mobicase
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+POSTGRES_URL ?= postgres://$(PG_USER):$(PG_PASSWORD)@$(PG_HOST):$(PG_PORT)/$(PG_DB)
+# Commands run as root here (CI, containers) and through sudo on a workstation.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+AS_POSTGRES := $(if $(SUDO),sudo -u postgres,runuser -u postgres --)
 
 # A Python >= 3.12: python3.13, python3.12, python3, then pyenv's interpreters.
 PYTHON ?= $(shell \
@@ -25,7 +35,7 @@ PYTHON ?= $(shell \
     if [ -x "$$candidate" ]; then echo "$$candidate"; exit 0; fi; \
   done)
 
-.PHONY: help install demo serve migrate seed test test-postgres quality format bench clean
+.PHONY: help install demo serve migrate seed test test-postgres postgres quality format bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +67,22 @@ serve: install ## Serve the current database on 127.0.0.1:8000
 test: install ## Run the whole test suite (DATABASE_URL=postgres://… for PostgreSQL)
 	$(VENV_PY) -m pytest -n auto --dist loadfile -q $(PYTEST_ARGS)
 
+postgres: ## Start the local PostgreSQL server, create the role and database (idempotent)
+	@command -v pg_isready >/dev/null || { echo "PostgreSQL introuvable : installez les paquets postgresql et postgresql-contrib." >&2; exit 1; }
+	@pg_isready -q -h $(PG_HOST) -p $(PG_PORT) || $(SUDO) service postgresql start
+	@pg_isready -q -h $(PG_HOST) -p $(PG_PORT) -t 30 || { echo "PostgreSQL ne répond pas sur $(PG_HOST):$(PG_PORT)." >&2; exit 1; }
+	@cd /tmp && $(AS_POSTGRES) psql -q -v ON_ERROR_STOP=1 -d postgres -c "DO \$$\$$ BEGIN \
+	  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$(PG_USER)') THEN \
+	    CREATE ROLE \"$(PG_USER)\" LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'; \
+	  ELSE ALTER ROLE \"$(PG_USER)\" LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'; END IF; END \$$\$$;"
+	@cd /tmp && $(AS_POSTGRES) psql -tA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'" | grep -q 1 \
+	  || (cd /tmp && $(AS_POSTGRES) createdb -O $(PG_USER) $(PG_DB))
+	@echo "PostgreSQL prêt : rôle $(PG_USER) (CREATEDB), base $(PG_DB) sur $(PG_HOST):$(PG_PORT)."
+
+test-postgres: install postgres ## Run the whole test suite on the local PostgreSQL (see PG_* variables)
+	@$(VENV_PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=10).close(); print('psycopg se connecte à PostgreSQL.')" "$(POSTGRES_URL)"
+	DATABASE_URL=$(POSTGRES_URL) $(MAKE) --no-print-directory test
+
 quality: install ## Lint, format check, migrations check, template lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -67,8 +93,19 @@ format: install ## Format the code and templates
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## Benchmarks on a large seed (figures printed)
-	$(VENV_PY) manage.py run_benchmarks
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) SECURE_SSL_REDIRECT=0 DEBUG=0
+
+bench: install ## Benchmarks on a large seed in var/bench.sqlite3 (median, p95, queries)
+	@mkdir -p var
+	$(BENCH_ENV) $(VENV_PY) manage.py migrate --noinput -v0
+	@if ! $(BENCH_ENV) $(VENV_PY) manage.py shell -c "from cases.models import Case; import sys; sys.exit(Case.objects.count() < 50000)" 2>/dev/null; then \
+	  echo "Données volumineuses absentes : seed_demo --size large (plusieurs minutes, une seule fois)…"; \
+	  $(BENCH_ENV) $(VENV_PY) manage.py load_territories && \
+	  $(BENCH_ENV) $(VENV_PY) manage.py seed_demo --size large --seed 1; \
+	fi
+	$(BENCH_ENV) $(VENV_PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(VENV_PY) manage.py run_benchmarks --json var/bench-results.json
 
 clean: ## Remove the virtualenv, the demo database and collected files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles demo-logins.json

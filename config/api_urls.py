@@ -8,14 +8,28 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from cases import api as cases_api
+from cases import api_aids as cases_api_aids
+from catalog import api as catalog_api
 from organizations import api_views as organization_api
+from referrals import api as referrals_api
+from vehicles import api as vehicles_api
 
 router = SimpleRouter(trailing_slash=True)
 organization_api.register(router)
+cases_api.register(router)
+catalog_api.register(router)
+referrals_api.register(router)
+vehicles_api.register(router)
 
 app_name = "api"
 urlpatterns = [
     path("v1/me/", organization_api.MeView.as_view(), name="me"),
+    path(
+        "v1/beneficiaries/<uuid:id>/aids/",
+        cases_api_aids.BeneficiaryAidsView.as_view(),
+        name="beneficiary-aids",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
+                "config.navigation.main_navigation",
             ],
             "builtins": ["django.templatetags.static"],
         },
@@ -136,6 +137,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
+# A published catalogue entry not verified for so many days is flagged "à revérifier".
+CATALOG_STALE_AFTER_DAYS = env_int("CATALOG_STALE_AFTER_DAYS", 365)
 
 # Sessions end after a working day, or sooner when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 10)
@@ -261,6 +264,23 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets that share a field name ("status", "kind") get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.cases.CaseStatus",
+        "CaseBarrierStatusEnum": "cases.models.diagnostics.CaseBarrier.Status",
+        "AppointmentStatusEnum": "cases.models.sessions.Appointment.Status",
+        "AppointmentKindEnum": "cases.models.sessions.Appointment.Kind",
+        "AidKindEnum": "catalog.models.Aid.Kind",
+        "LabourMarketStatusEnum": "catalog.models.LabourMarketStatus",
+        "DrivingLicenceEnum": "catalog.models.LicenceStatus",
+        "VehicleKindEnum": "vehicles.checklists.VehicleKind",
+        "VehicleStatusEnum": "vehicles.models.fleet.Vehicle.Status",
+        "AccessoryKindEnum": "vehicles.models.fleet.Accessory.Kind",
+        "LoanStatusEnum": "vehicles.models.loans.LoanStatus",
+        "InspectionKindEnum": "vehicles.models.loans.Inspection.Kind",
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "RefusalReasonEnum": "referrals.models.RefusalReason",
+    },
 }
 
 LOGGING = {

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -20,12 +19,12 @@ urlpatterns = [
     path("compte/", include("organizations.urls_accounts")),
     path("organisation/", include("organizations.urls")),
     path("territoires/", include("organizations.urls_territories")),
+    path("", include("catalog.urls")),
     path("", include("cases.urls")),
+    path("prescriptions/", include("referrals.urls")),
+    path("", include("vehicles.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served as static media: only scoped download views stream them.

@@ -67,20 +67,39 @@ class Territory(models.Model):
         "type", max_length=20, blank=True, help_text="Pour un EPCI : CA, CC, CU, ME…"
     )
     parent = models.ForeignKey(
-        "self", verbose_name="parent", on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name="parent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     region = models.ForeignKey(
-        "self", verbose_name="région", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", limit_choices_to={"level": "region"},
+        "self",
+        verbose_name="région",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "region"},
     )
     departement = models.ForeignKey(
-        "self", verbose_name="département", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", limit_choices_to={"level": "departement"},
+        "self",
+        verbose_name="département",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "departement"},
     )
     epci = models.ForeignKey(
-        "self", verbose_name="EPCI", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="member_communes", limit_choices_to={"level": "epci"},
+        "self",
+        verbose_name="EPCI",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_communes",
+        limit_choices_to={"level": "epci"},
     )
     postcodes = models.CharField(
         "codes postaux", max_length=200, blank=True, help_text="Séparés par des espaces"
@@ -257,15 +276,22 @@ class Organization(models.Model):
     address = models.CharField("adresse", max_length=250, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
-        Territory, verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", limit_choices_to={"level": "commune"},
+        Territory,
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "commune"},
     )
     email = models.EmailField("e-mail de contact", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     website = models.URLField("site web", blank=True)
     description = models.TextField("présentation", blank=True)
     coverage = models.ManyToManyField(
-        Territory, verbose_name="territoire couvert", blank=True,
+        Territory,
+        verbose_name="territoire couvert",
+        blank=True,
         related_name="covering_organizations",
         help_text="EPCI ou communes où la plateforme accompagne des personnes.",
     )
@@ -318,8 +344,13 @@ class Site(models.Model):
     address = models.CharField("adresse", max_length=250, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
-        Territory, verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", limit_choices_to={"level": "commune"},
+        Territory,
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "commune"},
     )
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
@@ -364,11 +395,15 @@ class Membership(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="utilisateur", on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     organization = models.ForeignKey(
-        Organization, verbose_name="organisation", on_delete=models.CASCADE,
+        Organization,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     role = models.CharField("rôle", max_length=12, choices=Role.choices)
@@ -404,7 +439,9 @@ class Membership(models.Model):
 
 ROLES_BY_KIND: dict[str, list[Membership.Role]] = {
     Organization.Kind.PLATFORM: [
-        Membership.Role.ADMIN, Membership.Role.ADVISOR, Membership.Role.COACH,
+        Membership.Role.ADMIN,
+        Membership.Role.ADVISOR,
+        Membership.Role.COACH,
     ],
     Organization.Kind.REFERRER: [Membership.Role.ADMIN, Membership.Role.REFERRER],
     Organization.Kind.FUNDER: [Membership.Role.ADMIN, Membership.Role.FUNDER],
@@ -416,8 +453,9 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(organization=organization)
 
     def pending(self) -> InvitationQuerySet:
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,
-                           expires_at__gt=timezone.now())
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
 
 
 def hash_token(token: str) -> str:
@@ -433,7 +471,9 @@ class Invitation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="organisation", on_delete=models.CASCADE,
+        Organization,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
         related_name="invitations",
     )
     email = models.EmailField("adresse e-mail")
@@ -442,8 +482,12 @@ class Invitation(models.Model):
     role = models.CharField("rôle", max_length=12, choices=Membership.Role.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="invité·e par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="invité·e par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("envoyée le", auto_now_add=True)
     expires_at = models.DateTimeField("expire le", default=default_invitation_expiry)
@@ -489,20 +533,24 @@ class FundingAgreement(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE,
-        related_name="funding_agreements", limit_choices_to={"kind": "platform"},
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
+        related_name="funding_agreements",
+        limit_choices_to={"kind": "platform"},
     )
     funder = models.ForeignKey(
-        Organization, verbose_name="financeur", on_delete=models.PROTECT,
-        related_name="funded_agreements", limit_choices_to={"kind": "funder"},
+        Organization,
+        verbose_name="financeur",
+        on_delete=models.PROTECT,
+        related_name="funded_agreements",
+        limit_choices_to={"kind": "funder"},
     )
     programme = models.CharField("programme", max_length=200)
     reference = models.CharField("référence de la convention", max_length=80, blank=True)
     start_date = models.DateField("début")
     end_date = models.DateField("fin")
-    amount = models.DecimalField(
-        "montant", max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    amount = models.DecimalField("montant", max_digits=12, decimal_places=2, null=True, blank=True)
     is_fse_plus = models.BooleanField("cofinancement FSE+", default=False)
     territories = models.ManyToManyField(
         Territory, verbose_name="territoires", blank=True, related_name="+"

@@ -33,7 +33,8 @@ def validate_siret(value: str) -> None:
         valid = luhn_is_valid(siret)
     if not valid:
         raise ValidationError(
-            "Ce SIRET n'est pas valide : vérifiez les chiffres (la clé de contrôle ne correspond pas).",
+            "Ce SIRET n'est pas valide : vérifiez les chiffres "
+            "(la clé de contrôle ne correspond pas).",
             code="siret_checksum",
         )
 

@@ -20,11 +20,24 @@ EXEMPT: dict[str, str] = {
     "api:docs": "public API documentation page",
     "api:redoc": "public API documentation page",
     "territories:commune_search": "public reference data (INSEE), no tenant data",
+    "accounts:login": "public login form, no data",
+    "accounts:password_reset": "public form; answers the same whether the address exists or not",
+    "accounts:password_reset_done": "public confirmation page, no data",
+    "accounts:password_reset_confirm": "public, guarded by the signed one-time token in the URL",
+    "accounts:password_reset_complete": "public confirmation page, no data",
+    "accounts:invitation_accept": "public, guarded by the invitation's secret token in the URL",
+    "catalog:search": "public catalogue search (published aids only, nothing stored)",
+    "catalog:communes": "public reference data (INSEE), no tenant data",
+    "catalog:aid_public": "public page of a published aid; unpublished ones are 404 for all",
+    "api:aid-list": "public read of the published catalogue, no tenant data",
+    "api:aid-detail": "public read of a published aid; unpublished ones are 404 for all",
 }
 # Namespaces outside the tenancy contract.
 EXEMPT_NAMESPACES: dict[str, str] = {
     "admin": "Django admin: Mobicase staff only (is_staff), not tenant users",
 }
+
+
 def iter_pattern_names(patterns=None, namespace: str = ""):
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
