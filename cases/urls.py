@@ -1,6 +1,12 @@
 """Case URLs, one module per area so that each stays small."""
 
-from .views import pathway, people, sessions
+from .views import aid_matches, imports, pathway, people, sessions
 
 app_name = "cases"
-urlpatterns = [*people.urlpatterns, *pathway.urlpatterns, *sessions.urlpatterns]
+urlpatterns = [
+    *people.urlpatterns,
+    *pathway.urlpatterns,
+    *sessions.urlpatterns,
+    *imports.urlpatterns,
+    *aid_matches.urlpatterns,
+]

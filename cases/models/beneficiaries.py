@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from catalog.models import LabourMarketStatus, LicenceStatus
 from organizations.models import Organization, Territory
 
 
@@ -64,12 +65,8 @@ class Beneficiary(models.Model):
         NON_BINARY = "X", "Non binaire"
         NOT_STATED = "U", "Non renseigné"
 
-    class LabourMarketStatus(models.TextChoices):
-        UNEMPLOYED = "unemployed", "Demandeur·se d'emploi"
-        LONG_TERM_UNEMPLOYED = "long_term_unemployed", "Demandeur·se d'emploi de longue durée"
-        INACTIVE = "inactive", "Inactif·ve"
-        EMPLOYED = "employed", "En emploi (y compris indépendant)"
-        IN_TRAINING = "in_training", "En formation"
+    # The catalogue's vocabulary, so that matching reads a person's situation as recorded.
+    LabourMarketStatus = LabourMarketStatus
 
     class EducationLevel(models.TextChoices):
         NONE = "none", "Aucun diplôme ou brevet des collèges"
@@ -80,13 +77,7 @@ class Beneficiary(models.Model):
         BAC_5 = "bac_5", "Master, bac +5 et plus (niveaux 7-8)"
         UNKNOWN = "unknown", "Non renseigné"
 
-    class DrivingLicence(models.TextChoices):
-        NONE = "none", "Aucun permis"
-        LEARNING_CODE = "learning_code", "Code en cours d'apprentissage"
-        CODE_OBTAINED = "code_obtained", "Code obtenu"
-        LICENCE_B = "licence_b", "Permis B"
-        SUSPENDED = "suspended", "Permis suspendu ou annulé"
-        OTHER = "other", "Autre catégorie (AM, A1, A2…)"
+    DrivingLicence = LicenceStatus
 
     class BikeSkill(models.TextChoices):
         UNKNOWN = "unknown", "Non évalué"
@@ -106,7 +97,9 @@ class Beneficiary(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE,
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
         related_name="beneficiaries",
     )
     first_name = models.CharField("prénom", max_length=150)
@@ -119,12 +112,19 @@ class Beneficiary(models.Model):
     address = models.CharField("adresse", max_length=250, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     commune = models.ForeignKey(
-        Territory, verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", limit_choices_to={"level": "commune"},
+        Territory,
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "commune"},
     )
     is_qpv_resident = models.BooleanField("habite un QPV", null=True, blank=True)
     labour_market_status = models.CharField(
-        "situation à l'entrée", max_length=24, choices=LabourMarketStatus.choices,
+        "situation à l'entrée",
+        max_length=24,
+        choices=LabourMarketStatus.choices,
         default=LabourMarketStatus.UNEMPLOYED,
     )
     job_seeker_since = models.DateField("inscrit·e à France Travail depuis", null=True, blank=True)
@@ -134,11 +134,15 @@ class Beneficiary(models.Model):
     receives_aah = models.BooleanField("bénéficiaire de l'AAH", default=False)
     has_rqth = models.BooleanField("RQTH", default=False)
     education_level = models.CharField(
-        "niveau de diplôme", max_length=10, choices=EducationLevel.choices,
+        "niveau de diplôme",
+        max_length=10,
+        choices=EducationLevel.choices,
         default=EducationLevel.UNKNOWN,
     )
     driving_licence = models.CharField(
-        "permis de conduire", max_length=16, choices=DrivingLicence.choices,
+        "permis de conduire",
+        max_length=16,
+        choices=DrivingLicence.choices,
         default=DrivingLicence.NONE,
     )
     has_car_access = models.BooleanField("dispose d'une voiture", default=False)
@@ -149,8 +153,12 @@ class Beneficiary(models.Model):
     )
     created_at = models.DateTimeField("créé le", default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="créé par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
@@ -242,8 +250,12 @@ class ConsentRecord(models.Model):
     given_on = models.DateField("date du recueil")
     withdrawn_on = models.DateField("retiré le", null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="recueilli par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="recueilli par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     comment = models.CharField("précision", max_length=250, blank=True)
 
@@ -284,8 +296,11 @@ class AccessLog(models.Model):
         Beneficiary, verbose_name="personne", on_delete=models.CASCADE, related_name="access_logs"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="utilisateur", on_delete=models.SET_NULL,
-        null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     kind = models.CharField("type", max_length=8, choices=Kind.choices, default=Kind.VIEW)
     path = models.CharField("page", max_length=250, blank=True)

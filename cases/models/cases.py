@@ -7,8 +7,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import FundingAgreement, Membership, Organization, Site
@@ -131,15 +131,26 @@ class Case(models.Model):
         Beneficiary, verbose_name="personne", on_delete=models.PROTECT, related_name="cases"
     )
     status = models.CharField(
-        "statut", max_length=12, choices=CaseStatus.choices, default=CaseStatus.INTAKE,
+        "statut",
+        max_length=12,
+        choices=CaseStatus.choices,
+        default=CaseStatus.INTAKE,
         db_index=True,
     )
     advisor = models.ForeignKey(
-        Membership, verbose_name="conseiller·e", on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="cases",
+        Membership,
+        verbose_name="conseiller·e",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
     site = models.ForeignKey(
-        Site, verbose_name="site", on_delete=models.SET_NULL, null=True, blank=True,
+        Site,
+        verbose_name="site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="cases",
     )
     funding_agreements = models.ManyToManyField(
@@ -149,15 +160,19 @@ class Case(models.Model):
         "origine", max_length=10, choices=Origin.choices, default=Origin.DIRECT
     )
     origin_detail = models.CharField(
-        "précision sur l'origine", max_length=200, blank=True,
+        "précision sur l'origine",
+        max_length=200,
+        blank=True,
         help_text="Par exemple : bouche-à-oreille, partenaire, employeur.",
     )
     objective = models.TextField(
-        "objectif de la personne", blank=True,
+        "objectif de la personne",
+        blank=True,
         help_text="Le projet professionnel ou de mobilité, dans les mots de la personne.",
     )
-    job_start_date = models.DateField("date de prise de poste ou d'entrée en formation",
-                                      null=True, blank=True)
+    job_start_date = models.DateField(
+        "date de prise de poste ou d'entrée en formation", null=True, blank=True
+    )
     opened_on = models.DateField("date d'entrée")
     closed_on = models.DateField("date de sortie", null=True, blank=True)
     exit_reason = models.CharField(
@@ -168,8 +183,9 @@ class Case(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     objects = CaseQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"],
-                                m2m_fields=[funding_agreements])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"], m2m_fields=[funding_agreements]
+    )
 
     class Meta:
         verbose_name = "accompagnement"
@@ -214,7 +230,10 @@ class CaseTransition(models.Model):
     from_status = models.CharField("de", max_length=12, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField("vers", max_length=12, choices=CaseStatus.choices)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.SET_NULL, null=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
     )
     at = models.DateTimeField("le", default=timezone.now)

@@ -6,8 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization
@@ -26,13 +26,19 @@ class BarrierCategory(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="+", help_text="Vide : catégorie commune à toutes les plateformes.",
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Vide : catégorie commune à toutes les plateformes.",
     )
     code = models.SlugField("code", max_length=40)
     label = models.CharField("libellé", max_length=120)
     is_health = models.BooleanField(
-        "relève de la santé", default=False,
+        "relève de la santé",
+        default=False,
         help_text="Catégories larges uniquement : jamais de diagnostic médical en texte libre.",
     )
     position = models.PositiveSmallIntegerField("ordre", default=0)
@@ -46,12 +52,15 @@ class BarrierCategory(models.Model):
         ordering = ["position", "label"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "code"], name="barrier_category_unique_code",
+                fields=["organization", "code"],
+                name="barrier_category_unique_code",
                 condition=Q(organization__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["code"], name="barrier_category_unique_code_shared", condition=Q(organization__isnull=True)
-            )
+                fields=["code"],
+                name="barrier_category_unique_code_shared",
+                condition=Q(organization__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,11 +79,18 @@ class Barrier(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="+", help_text="Vide : frein commun à toutes les plateformes.",
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Vide : frein commun à toutes les plateformes.",
     )
     category = models.ForeignKey(
-        BarrierCategory, verbose_name="catégorie", on_delete=models.PROTECT,
+        BarrierCategory,
+        verbose_name="catégorie",
+        on_delete=models.PROTECT,
         related_name="barriers",
     )
     code = models.SlugField("code", max_length=60)
@@ -92,12 +108,15 @@ class Barrier(models.Model):
         ordering = ["category__position", "position", "label"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "code"], name="barrier_unique_code",
+                fields=["organization", "code"],
+                name="barrier_unique_code",
                 condition=Q(organization__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["code"], name="barrier_unique_code_shared", condition=Q(organization__isnull=True)
-            )
+                fields=["code"],
+                name="barrier_unique_code_shared",
+                condition=Q(organization__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,12 +150,17 @@ class Diagnostic(models.Model):
     kind = models.CharField("type", max_length=12, choices=Kind.choices, default=Kind.ENTRY)
     done_on = models.DateField("réalisé le")
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="réalisé par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="réalisé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     score = models.PositiveSmallIntegerField("score", default=0)
     summary = models.TextField(
-        "synthèse", blank=True,
+        "synthèse",
+        blank=True,
         help_text="Ne notez aucune information médicale : seules les catégories de santé comptent.",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -208,8 +232,7 @@ class CaseBarrier(models.Model):
     barrier = models.ForeignKey(
         Barrier, verbose_name="frein", on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField("statut", max_length=14, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField("statut", max_length=14, choices=Status.choices, default=Status.OPEN)
     severity = models.PositiveSmallIntegerField(
         "intensité à l'identification", choices=Severity.choices, default=Severity.MODERATE
     )

@@ -44,7 +44,10 @@ class ImportJob(models.Model):
         Organization, verbose_name="plateforme", on_delete=models.CASCADE, related_name="+"
     )
     created_by = models.ForeignKey(
-        Membership, verbose_name="importé par", on_delete=models.SET_NULL, null=True,
+        Membership,
+        verbose_name="importé par",
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
     )
     created_at = models.DateTimeField("déposé le", auto_now_add=True)
@@ -54,6 +57,7 @@ class ImportJob(models.Model):
     encoding = models.CharField("encodage", max_length=20, blank=True)
     delimiter = models.CharField("séparateur", max_length=1, blank=True)
     columns = models.JSONField("colonnes du fichier", default=list)
+    sample = models.JSONField("premières lignes", default=list, blank=True)
     mapping = models.JSONField("association des colonnes", default=dict)
     duplicate_policy = models.CharField(
         "doublons", max_length=6, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP

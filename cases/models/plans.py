@@ -34,8 +34,7 @@ class Goal(models.Model):
     )
     title = models.CharField("objectif", max_length=200)
     description = models.TextField("précisions", blank=True)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.OPEN)
     target_date = models.DateField("échéance", null=True, blank=True)
     position = models.PositiveSmallIntegerField("ordre", default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,13 +80,18 @@ class Action(models.Model):
         Goal, verbose_name="objectif", on_delete=models.CASCADE, related_name="actions"
     )
     title = models.CharField("action", max_length=200)
-    status = models.CharField("statut", max_length=12, choices=Status.choices,
-                              default=Status.PLANNED)
+    status = models.CharField(
+        "statut", max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
     due_date = models.DateField("échéance", null=True, blank=True)
     done_on = models.DateField("réalisée le", null=True, blank=True)
     responsible = models.ForeignKey(
-        Membership, verbose_name="responsable", on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        Membership,
+        verbose_name="responsable",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     barriers = models.ManyToManyField(
         CaseBarrier, verbose_name="freins travaillés", blank=True, related_name="actions"

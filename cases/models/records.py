@@ -39,13 +39,22 @@ class AidApplication(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        Case, verbose_name="accompagnement", on_delete=models.CASCADE,
+        Case,
+        verbose_name="accompagnement",
+        on_delete=models.CASCADE,
         related_name="aid_applications",
+    )
+    aid = models.ForeignKey(
+        "catalog.Aid",
+        verbose_name="aide du catalogue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     aid_name = models.CharField("aide", max_length=200)
     funder_name = models.CharField("financeur de l'aide", max_length=200, blank=True)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.DRAFT)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
     amount_requested = models.DecimalField(
         "montant demandé (€)", max_digits=9, decimal_places=2, null=True, blank=True
     )
@@ -113,8 +122,12 @@ class Document(models.Model):
     size = models.PositiveIntegerField("taille (octets)")
     description = models.CharField("description", max_length=250, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="déposé par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
 
@@ -143,7 +156,10 @@ class Note(models.Model):
         Case, verbose_name="accompagnement", on_delete=models.CASCADE, related_name="notes"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.SET_NULL, null=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
     )
     body = models.TextField("note")
@@ -196,8 +212,7 @@ class ExitQuestionnaire(models.Model):
         Case, verbose_name="accompagnement", on_delete=models.CASCADE, related_name="exit"
     )
     exit_date = models.DateField("date de sortie")
-    situation = models.CharField("situation à la sortie", max_length=16,
-                                 choices=Situation.choices)
+    situation = models.CharField("situation à la sortie", max_length=16, choices=Situation.choices)
     qualification_gained = models.BooleanField("qualification obtenue", default=False)
     licence_gained = models.BooleanField("permis ou code obtenu", default=False)
     mobility_autonomy = models.BooleanField(
@@ -206,8 +221,12 @@ class ExitQuestionnaire(models.Model):
     comment = models.TextField("commentaire", blank=True)
     filled_on = models.DateField("renseigné le")
     filled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="renseigné par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="renseigné par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = ExitQuestionnaireQuerySet.as_manager()
@@ -248,12 +267,15 @@ class FollowUp(models.Model):
     due_on = models.DateField("à faire le")
     done_on = models.DateField("réalisé le", null=True, blank=True)
     reached = models.BooleanField("personne jointe", null=True, blank=True)
-    situation = models.CharField("situation", max_length=16, choices=Situation.choices,
-                                 blank=True)
+    situation = models.CharField("situation", max_length=16, choices=Situation.choices, blank=True)
     comment = models.TextField("commentaire", blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="réalisé par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="réalisé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = FollowUpQuerySet.as_manager()

@@ -6,8 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Membership, Organization, Site
@@ -51,24 +51,34 @@ class Appointment(models.Model):
         Organization, verbose_name="plateforme", on_delete=models.CASCADE, related_name="+"
     )
     case = models.ForeignKey(
-        Case, verbose_name="accompagnement", on_delete=models.CASCADE,
+        Case,
+        verbose_name="accompagnement",
+        on_delete=models.CASCADE,
         related_name="appointments",
     )
     staff = models.ForeignKey(
-        Membership, verbose_name="avec", on_delete=models.SET_NULL, null=True, blank=True,
+        Membership,
+        verbose_name="avec",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="appointments",
     )
     site = models.ForeignKey(
-        Site, verbose_name="site", on_delete=models.SET_NULL, null=True, blank=True,
+        Site,
+        verbose_name="site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
-    kind = models.CharField("objet", max_length=16, choices=Kind.choices,
-                            default=Kind.FOLLOW_UP)
+    kind = models.CharField("objet", max_length=16, choices=Kind.choices, default=Kind.FOLLOW_UP)
     starts_at = models.DateTimeField("début")
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=60)
     location = models.CharField("lieu", max_length=200, blank=True)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.PLANNED)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
     notes = models.TextField("compte rendu", blank=True)
 
     objects = AppointmentQuerySet.as_manager()
@@ -119,15 +129,25 @@ class Workshop(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE,
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
         related_name="workshops",
     )
     site = models.ForeignKey(
-        Site, verbose_name="site", on_delete=models.SET_NULL, null=True, blank=True,
+        Site,
+        verbose_name="site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="workshops",
     )
     coach = models.ForeignKey(
-        Membership, verbose_name="animé par", on_delete=models.SET_NULL, null=True, blank=True,
+        Membership,
+        verbose_name="animé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="workshops",
     )
     kind = models.CharField("type d'atelier", max_length=12, choices=Curriculum.choices)
@@ -136,8 +156,9 @@ class Workshop(models.Model):
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
     capacity = models.PositiveSmallIntegerField("places", default=8)
-    status = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.SCHEDULED)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = WorkshopQuerySet.as_manager()
@@ -149,8 +170,9 @@ class Workshop(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["organization", "starts_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
-                                   name="workshop_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="workshop_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="workshop_capacity_min"),
         ]
 
@@ -192,17 +214,23 @@ class Registration(models.Model):
         Workshop, verbose_name="atelier", on_delete=models.CASCADE, related_name="registrations"
     )
     case = models.ForeignKey(
-        Case, verbose_name="accompagnement", on_delete=models.CASCADE,
+        Case,
+        verbose_name="accompagnement",
+        on_delete=models.CASCADE,
         related_name="registrations",
     )
-    status = models.CharField("inscription", max_length=10, choices=Status.choices,
-                              default=Status.CONFIRMED)
-    attendance = models.CharField("présence", max_length=8, choices=Attendance.choices,
-                                  blank=True)
+    status = models.CharField(
+        "inscription", max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    attendance = models.CharField("présence", max_length=8, choices=Attendance.choices, blank=True)
     registered_at = models.DateTimeField("inscrit·e le", default=timezone.now)
     attendance_taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="présence notée par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="présence notée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = RegistrationQuerySet.as_manager()
@@ -230,7 +258,11 @@ class Skill(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, verbose_name="plateforme", on_delete=models.CASCADE, null=True, blank=True,
+        Organization,
+        verbose_name="plateforme",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="+",
     )
     curriculum = models.CharField("parcours", max_length=12, choices=Curriculum.choices)
@@ -250,12 +282,15 @@ class Skill(models.Model):
         ordering = ["curriculum", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "code"], name="skill_unique_code",
+                fields=["organization", "code"],
+                name="skill_unique_code",
                 condition=Q(organization__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["code"], name="skill_unique_code_shared", condition=Q(organization__isnull=True)
-            )
+                fields=["code"],
+                name="skill_unique_code_shared",
+                condition=Q(organization__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -272,21 +307,31 @@ class SkillAssessment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(
-        Case, verbose_name="accompagnement", on_delete=models.CASCADE,
+        Case,
+        verbose_name="accompagnement",
+        on_delete=models.CASCADE,
         related_name="skill_assessments",
     )
     skill = models.ForeignKey(
         Skill, verbose_name="compétence", on_delete=models.PROTECT, related_name="+"
     )
     workshop = models.ForeignKey(
-        Workshop, verbose_name="atelier", on_delete=models.SET_NULL, null=True, blank=True,
+        Workshop,
+        verbose_name="atelier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="skill_assessments",
     )
     value = models.PositiveSmallIntegerField("niveau ou note")
     assessed_on = models.DateField("évalué le")
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="évalué par", on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="évalué par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = SkillAssessmentQuerySet.as_manager()

@@ -70,9 +70,11 @@ def open_case(
     agreements = list(funding_agreements)
     if any(a.organization_id != beneficiary.organization_id for a in agreements):
         raise DomainError("Une convention choisie ne concerne pas cette plateforme.")
-    if beneficiary.cases.filter(status__in=CaseStatus.values).exclude(
-        status__in=(CaseStatus.CLOSED, CaseStatus.FOLLOW_UP, CaseStatus.ARCHIVED)
-    ).exists():
+    if (
+        beneficiary.cases.filter(status__in=CaseStatus.values)
+        .exclude(status__in=(CaseStatus.CLOSED, CaseStatus.FOLLOW_UP, CaseStatus.ARCHIVED))
+        .exists()
+    ):
         raise DomainError(
             "Cette personne a déjà un accompagnement en cours : reprenez-le plutôt que d'en "
             "ouvrir un second.",
@@ -159,8 +161,7 @@ def close_case(
     today = timezone.localdate()
     if exit_date < case.opened_on:
         raise DomainError(
-            f"La date de sortie ne peut pas précéder la date d'entrée "
-            f"({case.opened_on:%d/%m/%Y}).",
+            f"La date de sortie ne peut pas précéder la date d'entrée ({case.opened_on:%d/%m/%Y}).",
             field="exit_date",
         )
     if exit_date > today:
@@ -168,8 +169,7 @@ def close_case(
     if exit_reason not in Case.ExitReason.values:
         raise DomainError("Choisissez un motif de sortie.", field="exit_reason")
     if situation not in Situation.values:
-        raise DomainError("Choisissez la situation de la personne à la sortie.",
-                          field="situation")
+        raise DomainError("Choisissez la situation de la personne à la sortie.", field="situation")
     ExitQuestionnaire.objects.create(
         case=case,
         exit_date=exit_date,
@@ -183,10 +183,12 @@ def close_case(
     )
     FollowUp.objects.bulk_create(
         [
-            FollowUp(case=case, kind=FollowUp.Kind.MONTH_3,
-                     due_on=exit_date + relativedelta(months=3)),
-            FollowUp(case=case, kind=FollowUp.Kind.MONTH_6,
-                     due_on=exit_date + relativedelta(months=6)),
+            FollowUp(
+                case=case, kind=FollowUp.Kind.MONTH_3, due_on=exit_date + relativedelta(months=3)
+            ),
+            FollowUp(
+                case=case, kind=FollowUp.Kind.MONTH_6, due_on=exit_date + relativedelta(months=6)
+            ),
         ]
     )
     from_status = case.status

@@ -273,7 +273,9 @@ def withdraw_consent(
         raise DomainError("Ce consentement n'est pas en vigueur : il ne peut pas être retiré.")
     withdrawn_on = withdrawn_on or timezone.localdate()
     if withdrawn_on > timezone.localdate():
-        raise DomainError("La date du retrait ne peut pas être dans le futur.", field="withdrawn_on")
+        raise DomainError(
+            "La date du retrait ne peut pas être dans le futur.", field="withdrawn_on"
+        )
     if withdrawn_on < consent.given_on:
         raise DomainError(
             f"Le retrait ne peut pas précéder le recueil ({consent.given_on:%d/%m/%Y}).",

@@ -58,9 +58,7 @@ def _check_staff_member(member: Membership | None, organization_id, *, field: st
         or not member.is_active
         or member.role not in STAFF_ROLES
     ):
-        raise DomainError(
-            "Choisissez un membre actif de l'équipe de la plateforme.", field=field
-        )
+        raise DomainError("Choisissez un membre actif de l'équipe de la plateforme.", field=field)
 
 
 def _check_site(site: Site | None, organization_id) -> None:
@@ -151,8 +149,8 @@ def update_appointment(
 ) -> Appointment:
     """Move or change a planned appointment."""
     check_caseworker(by, appointment.organization_id)
-    appointment = Appointment.objects.select_for_update().select_related("case").get(
-        pk=appointment.pk
+    appointment = (
+        Appointment.objects.select_for_update().select_related("case").get(pk=appointment.pk)
     )
     if appointment.status != Appointment.Status.PLANNED:
         raise DomainError(
@@ -282,9 +280,7 @@ def _fill_seats(workshop: Workshop) -> list[Registration]:
     free = workshop.capacity - workshop.registrations.confirmed().count()
     if free <= 0:
         return []
-    promoted = list(
-        workshop.registrations.waitlisted().order_by("registered_at", "id")[:free]
-    )
+    promoted = list(workshop.registrations.waitlisted().order_by("registered_at", "id")[:free])
     for registration in promoted:
         registration.status = Registration.Status.CONFIRMED
         registration.save(update_fields=["status"])
@@ -343,7 +339,14 @@ def update_workshop(
     workshop.description = description.strip()
     workshop.save(
         update_fields=[
-            "kind", "title", "site", "coach", "starts_at", "ends_at", "capacity", "description",
+            "kind",
+            "title",
+            "site",
+            "coach",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "description",
         ]
     )
     _fill_seats(workshop)
@@ -417,8 +420,7 @@ def unregister(*, registration: Registration, by: Membership) -> Registration | 
         raise DomainError("Cette personne est déjà désinscrite.", code="already_cancelled")
     if registration.attendance:
         raise DomainError(
-            "La présence de cette personne a déjà été notée : elle ne peut plus être "
-            "désinscrite.",
+            "La présence de cette personne a déjà été notée : elle ne peut plus être désinscrite.",
             code="attendance_taken",
         )
     was_confirmed = registration.status == Registration.Status.CONFIRMED
