@@ -1,0 +1,1 @@
+"""Referral pages, one module per side (see urls.py)."""
