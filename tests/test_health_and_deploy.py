@@ -16,6 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 _SECURITY_VARIABLES = {
     "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "BEHIND_HTTPS_PROXY",
+    # Set by the browser tests of the same worker; production never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 
 
