@@ -189,6 +189,11 @@ AIDS = [
 ]
 
 
+def _demo_email(first: str, last: str, number: int) -> str:
+    local = f"{name_key(first, '')}.{name_key(last, '')}{number}".replace(" ", "-")
+    return f"{local}@exemple.fr"
+
+
 def _aware(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
@@ -270,7 +275,7 @@ class _PlatformSeeder:
             name_key=name_key(first, last),
             sex=sex,
             birth_date=birth,
-            email=f"{first}.{last}{rng.randint(1, 99)}@exemple.fr".lower().replace(" ", ""),
+            email=_demo_email(first, last, rng.randint(1, 99)),
             phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
             f"{rng.randint(10, 99)}",
             address=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
