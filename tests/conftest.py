@@ -5,6 +5,8 @@ people from a France Travail agency; Fanny reads figures for the Département (a
 Each platform also has an admin (Adèle at A, Basile at B).
 """
 
+import importlib
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -38,6 +40,23 @@ def pytest_configure(config) -> None:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.AXES_ENABLED = True
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flushes(request, django_db_blocker):
+    """Reload what the data migrations created once a transactional test has flushed it.
+
+    Transactional tests (the live server of browser journeys, concurrency tests) empty every
+    table when they end; the tests after them still expect the default barrier taxonomy.
+    """
+    yield
+    if "transactional_db" not in request.fixturenames:
+        return
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0002_default_taxonomy")
+    with django_db_blocker.unblock():
+        migration.load_defaults(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -115,6 +115,7 @@ class Command(BaseCommand):
             client.get(url)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
+        query_count = len(queries.captured_queries)  # read now: later requests reset the log
         timings = []
         for _ in range(runs):
             start = time.perf_counter()
@@ -127,7 +128,7 @@ class Command(BaseCommand):
             median_ms=round(statistics.median(timings), 1),
             p95_ms=round(percentile(timings, 0.95), 1),
             max_ms=round(max(timings), 1),
-            queries=len(queries.captured_queries),
+            queries=query_count,
             status=response.status_code,
         )
 
