@@ -14,6 +14,8 @@ from django.test import Client
 from organizations.models import Membership, Organization
 from tests import factories
 
+pytest_plugins = ["tests.browser"]
+
 Role = Membership.Role
 
 
@@ -42,20 +44,26 @@ def pytest_configure(config) -> None:
     settings.AXES_ENABLED = True
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_survives_flushes(request, django_db_blocker):
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     """Reload what the data migrations created once a transactional test has flushed it.
 
     Transactional tests (the live server of browser journeys, concurrency tests) empty every
-    table when they end; the tests after them still expect the default barrier taxonomy.
+    table when their fixtures are torn down; the tests after them expect the default taxonomy.
     """
     yield
-    if "transactional_db" not in request.fixturenames:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+    )
+    if not transactional:
         return
     from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
 
     migration = importlib.import_module("cases.migrations.0002_default_taxonomy")
-    with django_db_blocker.unblock():
+    with item.config.stash[blocking_manager_key].unblock():
         migration.load_defaults(apps, None)
 
 

@@ -42,6 +42,7 @@ def test_a_visitor_finds_the_aids_of_their_commune_without_logging_in(page, aids
     # An incomplete name gives suggestions, never an error.
     expect(page.get_by_role("heading", name="Quelle commune ?")).to_be_visible()
     page.get_by_role("link", name="Lille", exact=True).click()
+    expect(page).to_have_url(re.compile(r"commune=59350"))
     page.wait_for_load_state("networkidle")
 
     expect(

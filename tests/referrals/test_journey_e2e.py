@@ -6,19 +6,18 @@ import pytest
 
 from cases.models import Case
 from referrals.models import Referral, ReferralStatus
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def sign_out(page):  # noqa: F811
+def sign_out(page):
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state("networkidle")
 
 
 def test_a_referrer_sends_the_platform_accepts_and_the_referrer_sees_it(
-    page,  # noqa: F811
-    sign_in,  # noqa: F811
+    page,
+    sign_in,
     remi,
     alice,
     territories,

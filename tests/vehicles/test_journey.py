@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 - fixtures of the journeys
 from tests.vehicles.factories import AccessoryFactory, days, today
 from vehicles.models import Loan
 
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_an_advisor_lends_an_ebike_from_reservation_to_return(
-    page,  # noqa: F811 - the fixture imported above
-    sign_in,  # noqa: F811
+    page,
+    sign_in,
     alice,
     case,
     ebike,

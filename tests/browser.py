@@ -1,10 +1,15 @@
-"""Browser journeys: Playwright driving Debian's Chromium against Django's live server."""
+"""Browser journeys: Playwright driving Debian's Chromium against Django's live server.
+
+A pytest plugin (loaded by tests/conftest.py) so that every suite shares one browser per worker:
+Playwright's sync API cannot run twice at once in a thread.
+"""
 
 import os
 import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -18,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# A loaded CI machine (2 cores, two test workers) can take longer than Playwright's 5 s.
+expect.set_options(timeout=15_000)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls our fixtures make
 # happen between browser steps, never concurrently with them.
@@ -56,7 +64,6 @@ def page(browser, live_server):
 @pytest.fixture
 def sign_in(page):
     """``sign_in(membership)`` logs in through the real login form and waits to leave it."""
-    from playwright.sync_api import expect
 
     from tests.factories import DEFAULT_PASSWORD
 
