@@ -262,6 +262,8 @@ class PublicCommuneInput(CommuneInput):
                 "hx-trigger": "input changed delay:300ms",
                 "hx-target": f"#{list_id}",
                 "hx-sync": "this:replace",
+                # Suggestions must never become the page's address (the form may push its URL).
+                "hx-push-url": "false",
             }
         )
         html = forms.TextInput.render(self, name, value, attrs, renderer)

@@ -51,7 +51,7 @@ def search_context(request: HttpRequest, *, on: date, queryset: AidQuerySet) -> 
 def _with_commune(request: HttpRequest, code: str) -> str:
     params = request.GET.copy()
     params["commune"] = code
-    return f"?{params.urlencode()}"
+    return f"{request.path}?{params.urlencode()}"
 
 
 def render_search(request: HttpRequest, template: str, context: dict) -> HttpResponse:

@@ -34,6 +34,8 @@ class CommuneInput(forms.TextInput):
                 "hx-trigger": "input changed delay:300ms",
                 "hx-target": f"#{list_id}",
                 "hx-sync": "this:replace",
+                # Suggestions must never become the page's address (the form may push its URL).
+                "hx-push-url": "false",
             }
         )
         html = super().render(name, value, attrs, renderer)

@@ -51,7 +51,7 @@ def test_an_unknown_commune_answers_with_suggestions_never_an_error_page(client,
     html = response.content.decode()
     assert "Quelle commune ?" in html
     # The suggestion keeps the rest of the search.
-    assert 'href="?commune=59350&amp;age=30"' in html
+    assert 'href="/aides/?commune=59350&amp;age=30"' in html
 
 
 def test_a_commune_nobody_knows_says_so_and_how_to_search(client, places):

@@ -320,3 +320,13 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_to_search_communes(clien
 def test_a_user_of_no_organisation_cannot_search_communes(territories, client):
     client.force_login(UserFactory())
     assert client.get(SEARCH_URL, {"q": "arr"}).status_code == 403
+
+
+def test_commune_suggestions_never_replace_the_address_of_a_search_page():
+    # Inside a form that pushes its URL (the public aid search), htmx would otherwise push the
+    # suggestion endpoint's URL, and a shared link would open the bare suggestion list.
+    from organizations.fields import CommuneField
+
+    html = CommuneField().widget.render("commune", "")
+
+    assert 'hx-push-url="false"' in html
