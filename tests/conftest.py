@@ -52,6 +52,8 @@ def pytest_runtest_teardown(item, nextitem):
     table when their fixtures are torn down; the tests after them expect the default taxonomy.
     """
     yield
+    if nextitem is None:
+        return  # the session is over: the test database is already gone
     marker = item.get_closest_marker("django_db")
     transactional = bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))

@@ -161,7 +161,7 @@ def can(referral: Referral, kind: str) -> bool:
 
 def locked(referral: Referral) -> Referral:
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("organization", "sender_organization", "sender__user", "commune")
         .get(pk=referral.pk)
     )
