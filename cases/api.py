@@ -11,9 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -24,7 +22,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from organizations.api import ERROR_RESPONSES, ErrorSerializer, OrganizationScopedMixin
+from organizations.api import (
+    ERROR_RESPONSES,
+    OrganizationScopedMixin,
+    error_responses,
+    id_parameter,
+)
 from organizations.models import FundingAgreement, Membership, Organization, Site
 
 from .models import (
@@ -46,18 +49,6 @@ CASEWORKERS = (Role.ADMIN, Role.ADVISOR)
 PLATFORM_STAFF = (Role.ADMIN, Role.ADVISOR, Role.COACH)
 PLATFORMS = (Organization.Kind.PLATFORM,)
 WRITE_ACTIONS = ("create", "update", "partial_update")
-
-
-def _id_parameter(description: str) -> OpenApiParameter:
-    return OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    validation = OpenApiResponse(
-        ErrorSerializer,
-        description="Données refusées : le message (`detail`, ou par champ) dit quoi corriger.",
-    )
-    return {**dict.fromkeys(codes, validation), **ERROR_RESPONSES}
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -341,7 +332,7 @@ _PERSON_409 = OpenApiResponse(
         summary="Dossier d'une personne",
         description="Le dossier complet d'une personne ; chaque lecture est inscrite au journal "
         "des consultations. Celle d'une autre plateforme répond 404.",
-        parameters=[_id_parameter("Identifiant de la personne.")],
+        parameters=[id_parameter("Identifiant de la personne.")],
         responses={200: BeneficiaryDetailSerializer, **ERROR_RESPONSES},
     ),
     create=extend_schema(
@@ -349,19 +340,19 @@ _PERSON_409 = OpenApiResponse(
         description="Crée le dossier après contrôle de la date de naissance et de la commune. "
         "Un doublon possible répond 409 avec les identifiants des personnes concernées.",
         request=BeneficiaryInputSerializer,
-        responses={201: BeneficiaryDetailSerializer, 409: _PERSON_409, **_errors(400)},
+        responses={201: BeneficiaryDetailSerializer, 409: _PERSON_409, **error_responses(400)},
     ),
     update=extend_schema(
         summary="Modifier le dossier d'une personne",
-        parameters=[_id_parameter("Identifiant de la personne.")],
+        parameters=[id_parameter("Identifiant de la personne.")],
         request=BeneficiaryInputSerializer,
-        responses={200: BeneficiaryDetailSerializer, 409: _PERSON_409, **_errors(400)},
+        responses={200: BeneficiaryDetailSerializer, 409: _PERSON_409, **error_responses(400)},
     ),
     partial_update=extend_schema(
         summary="Modifier une partie du dossier d'une personne",
-        parameters=[_id_parameter("Identifiant de la personne.")],
+        parameters=[id_parameter("Identifiant de la personne.")],
         request=BeneficiaryInputSerializer,
-        responses={200: BeneficiaryDetailSerializer, 409: _PERSON_409, **_errors(400)},
+        responses={200: BeneficiaryDetailSerializer, 409: _PERSON_409, **error_responses(400)},
     ),
 )
 @extend_schema(tags=["personnes accompagnées"])
@@ -586,7 +577,7 @@ class CaseFilter(filters.FilterSet):
         return queryset.filter(beneficiary__in=people_qs.search(value))
 
 
-_CASE_ID = _id_parameter("Identifiant de l'accompagnement.")
+_CASE_ID = id_parameter("Identifiant de l'accompagnement.")
 
 
 @extend_schema_view(
@@ -609,19 +600,19 @@ _CASE_ID = _id_parameter("Identifiant de l'accompagnement.")
         "« Accueil ». "
         "Refusé (400) si la personne a déjà un accompagnement en cours.",
         request=CaseCreateSerializer,
-        responses={201: CaseDetailSerializer, **_errors(400)},
+        responses={201: CaseDetailSerializer, **error_responses(400)},
     ),
     update=extend_schema(
         summary="Changer le ou la conseiller·e, le site ou l'objectif",
         parameters=[_CASE_ID],
         request=CaseUpdateSerializer,
-        responses={200: CaseDetailSerializer, **_errors(400)},
+        responses={200: CaseDetailSerializer, **error_responses(400)},
     ),
     partial_update=extend_schema(
         summary="Changer le ou la conseiller·e, le site ou l'objectif (en partie)",
         parameters=[_CASE_ID],
         request=CaseUpdateSerializer,
-        responses={200: CaseDetailSerializer, **_errors(400)},
+        responses={200: CaseDetailSerializer, **error_responses(400)},
     ),
     transition=extend_schema(
         summary="Changer le statut d'un accompagnement",
@@ -629,7 +620,7 @@ _CASE_ID = _id_parameter("Identifiant de l'accompagnement.")
         "La clôture passe par l'action `close` et son questionnaire de sortie.",
         parameters=[_CASE_ID],
         request=CaseTransitionInputSerializer,
-        responses={200: CaseDetailSerializer, **_errors(400)},
+        responses={200: CaseDetailSerializer, **error_responses(400)},
     ),
     close=extend_schema(
         summary="Clôturer un accompagnement",
@@ -638,7 +629,7 @@ _CASE_ID = _id_parameter("Identifiant de l'accompagnement.")
         "futur est refusée (400).",
         parameters=[_CASE_ID],
         request=CaseCloseSerializer,
-        responses={200: CaseDetailSerializer, **_errors(400)},
+        responses={200: CaseDetailSerializer, **error_responses(400)},
     ),
 )
 @extend_schema(tags=["accompagnements"])
@@ -790,7 +781,7 @@ class AppointmentFilter(filters.FilterSet):
         fields = ["starts_at", "case", "staff", "status"]
 
 
-_APPOINTMENT_ID = _id_parameter("Identifiant du rendez-vous.")
+_APPOINTMENT_ID = id_parameter("Identifiant du rendez-vous.")
 
 
 @extend_schema_view(
@@ -810,7 +801,7 @@ _APPOINTMENT_ID = _id_parameter("Identifiant du rendez-vous.")
         description="Planifie un rendez-vous individuel pour la personne d'un accompagnement "
         "(administration, conseil). Refusé (400) pour un accompagnement clôturé ou archivé.",
         request=AppointmentCreateSerializer,
-        responses={201: AppointmentSerializer, **_errors(400)},
+        responses={201: AppointmentSerializer, **error_responses(400)},
     ),
     update=extend_schema(
         summary="Modifier un rendez-vous",
@@ -818,13 +809,13 @@ _APPOINTMENT_ID = _id_parameter("Identifiant du rendez-vous.")
         "compte rendu).",
         parameters=[_APPOINTMENT_ID],
         request=AppointmentUpdateSerializer,
-        responses={200: AppointmentSerializer, **_errors(400)},
+        responses={200: AppointmentSerializer, **error_responses(400)},
     ),
     partial_update=extend_schema(
         summary="Modifier une partie d'un rendez-vous",
         parameters=[_APPOINTMENT_ID],
         request=AppointmentUpdateSerializer,
-        responses={200: AppointmentSerializer, **_errors(400)},
+        responses={200: AppointmentSerializer, **error_responses(400)},
     ),
 )
 @extend_schema(tags=["rendez-vous"])

@@ -184,6 +184,23 @@ ERROR_RESPONSES = {
 }
 
 
+REFUSED_RESPONSE = OpenApiResponse(
+    ErrorSerializer,
+    description="Refusé : `detail` dit pourquoi, en français (`field` nomme le champ en cause "
+    "s'il y en a un).",
+)
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Document the refusals an operation may answer (400, 409…) plus 401/403/404."""
+    return {**dict.fromkeys(codes, REFUSED_RESPONSE), **ERROR_RESPONSES}
+
+
+def id_parameter(description: str) -> OpenApiParameter:
+    """Document the UUID of the object a detail route addresses."""
+    return OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
+
+
 class OrganizationSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)

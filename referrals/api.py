@@ -21,7 +21,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -35,7 +34,11 @@ from rest_framework.response import Response
 from cases.api import CommuneSerializer
 from cases.models import Barrier, Beneficiary
 from cases.services.people import PossibleDuplicate
-from organizations.api import ERROR_RESPONSES, ErrorSerializer, OrganizationScopedMixin
+from organizations.api import (
+    ERROR_RESPONSES,
+    OrganizationScopedMixin,
+    error_responses,
+)
 from organizations.errors import ConflictError, DomainError
 from organizations.models import Membership, Organization, Territory
 
@@ -354,11 +357,6 @@ _KEY = OpenApiParameter(
     "clé rend la même réponse sans créer de doublon ; la même clé avec un autre contenu répond "
     "409.",
 )
-_REFUSED = OpenApiResponse(ErrorSerializer, description="Refusé : le message dit pourquoi.")
-
-
-def _errors(*codes: int) -> dict:
-    return {**dict.fromkeys(codes, _REFUSED), **ERROR_RESPONSES}
 
 
 @extend_schema_view(
@@ -379,13 +377,13 @@ def _errors(*codes: int) -> dict:
         "obligatoire ; une plateforme qui ne couvre pas la commune demande une raison.",
         parameters=[_KEY],
         request=ReferralCreateSerializer,
-        responses={201: ReferralForReferrerSerializer, **_errors(400, 409)},
+        responses={201: ReferralForReferrerSerializer, **error_responses(400, 409)},
     ),
     withdraw=extend_schema(
         summary="Retirer une prescription (prescripteur)",
         parameters=[_ID],
         request=CommentSerializer,
-        responses={200: ReferralForReferrerSerializer, **_errors(400)},
+        responses={200: ReferralForReferrerSerializer, **error_responses(400)},
     ),
     accept=extend_schema(
         summary="Accepter une prescription (plateforme)",
@@ -402,26 +400,26 @@ def _errors(*codes: int) -> dict:
                     "duplicates": serializers.ListField(child=serializers.UUIDField()),
                 },
             ),
-            **_errors(400),
+            **error_responses(400),
         },
     ),
     refuse=extend_schema(
         summary="Refuser une prescription (plateforme)",
         parameters=[_ID],
         request=RefuseSerializer,
-        responses={200: ReferralForPlatformSerializer, **_errors(400)},
+        responses={200: ReferralForPlatformSerializer, **error_responses(400)},
     ),
     hold=extend_schema(
         summary="Mettre une prescription en attente (plateforme)",
         parameters=[_ID],
         request=HoldSerializer,
-        responses={200: ReferralForPlatformSerializer, **_errors(400)},
+        responses={200: ReferralForPlatformSerializer, **error_responses(400)},
     ),
     transfer=extend_schema(
         summary="Transférer une prescription à une autre plateforme",
         parameters=[_ID],
         request=TransferSerializer,
-        responses={200: ReferralForPlatformSerializer, **_errors(400)},
+        responses={200: ReferralForPlatformSerializer, **error_responses(400)},
     ),
 )
 @extend_schema(tags=["prescriptions"])

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -19,7 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Case
-from organizations.api import ERROR_RESPONSES, ErrorSerializer, OrganizationScopedMixin
+from organizations.api import (
+    ERROR_RESPONSES,
+    ErrorSerializer,
+    OrganizationScopedMixin,
+    error_responses,
+    id_parameter,
+)
 from organizations.models import Membership, Organization
 
 from . import services
@@ -30,19 +34,6 @@ Role = Membership.Role
 FLEET_ROLES = (Role.ADMIN, Role.ADVISOR)
 PLATFORMS = (Organization.Kind.PLATFORM,)
 ALL_DAMAGE_CODES = sorted({code for items in DAMAGE_CHECKLISTS.values() for code, _ in items})
-
-
-def _id_parameter(description: str) -> OpenApiParameter:
-    return OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    refused = OpenApiResponse(
-        ErrorSerializer,
-        description="Opération refusée : `detail` dit pourquoi, en français (`field` nomme le "
-        "champ en cause s'il y en a un).",
-    )
-    return {**dict.fromkeys(codes, refused), **ERROR_RESPONSES}
 
 
 CONFLICT = OpenApiResponse(
@@ -307,7 +298,7 @@ class LoanFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(
         summary="Un véhicule",
-        parameters=[_id_parameter("Identifiant du véhicule.")],
+        parameters=[id_parameter("Identifiant du véhicule.")],
         responses={200: VehicleSerializer, **ERROR_RESPONSES},
     ),
 )
@@ -349,7 +340,7 @@ def _loan_response(loan: Loan, code: int = status.HTTP_200_OK) -> Response:
     retrieve=extend_schema(
         summary="Un prêt",
         description="Le prêt avec ses accessoires, ses états des lieux et ses prolongations.",
-        parameters=[_id_parameter("Identifiant du prêt.")],
+        parameters=[id_parameter("Identifiant du prêt.")],
         responses={200: LoanDetailSerializer, **ERROR_RESPONSES},
     ),
     create=extend_schema(
@@ -358,7 +349,7 @@ def _loan_response(loan: Loan, code: int = status.HTTP_200_OK) -> Response:
         "[start_date, end_date) : un prêt peut commencer le jour où le précédent se termine. "
         "Un véhicule déjà réservé sur une partie de la période répond 409.",
         request=ReservationSerializer,
-        responses={201: LoanDetailSerializer, 409: CONFLICT, **_errors(400)},
+        responses={201: LoanDetailSerializer, 409: CONFLICT, **error_responses(400)},
     ),
 )
 @extend_schema(tags=["prêts de véhicules"])
@@ -403,9 +394,9 @@ class LoanViewSet(
         summary="Remettre le véhicule (départ)",
         description="Enregistre l'état des lieux de départ après les vérifications (permis, âge, "
         "assurance, caution, entretien) ; chaque refus dit sa raison.",
-        parameters=[_id_parameter("Identifiant du prêt.")],
+        parameters=[id_parameter("Identifiant du prêt.")],
         request=CheckOutSerializer,
-        responses={200: LoanDetailSerializer, **_errors(400)},
+        responses={200: LoanDetailSerializer, **error_responses(400)},
     )
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, id=None) -> Response:
@@ -419,9 +410,9 @@ class LoanViewSet(
         summary="Enregistrer le retour",
         description="Enregistre l'état des lieux de retour et solde la caution. Refusé avant le "
         "départ, ou si le compteur recule.",
-        parameters=[_id_parameter("Identifiant du prêt.")],
+        parameters=[id_parameter("Identifiant du prêt.")],
         request=CheckInSerializer,
-        responses={200: LoanDetailSerializer, **_errors(400)},
+        responses={200: LoanDetailSerializer, **error_responses(400)},
     )
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request: Request, id=None) -> Response:
@@ -433,9 +424,9 @@ class LoanViewSet(
         summary="Prolonger le prêt",
         description="Reporte le jour du retour, dans la limite du tarif solidaire et des autres "
         "réservations du véhicule (409 si la prolongation empiète sur l'une d'elles).",
-        parameters=[_id_parameter("Identifiant du prêt.")],
+        parameters=[id_parameter("Identifiant du prêt.")],
         request=ExtendSerializer,
-        responses={200: LoanDetailSerializer, 409: CONFLICT, **_errors(400)},
+        responses={200: LoanDetailSerializer, 409: CONFLICT, **error_responses(400)},
     )
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, id=None) -> Response:
@@ -446,9 +437,9 @@ class LoanViewSet(
     @extend_schema(
         summary="Annuler la réservation",
         description="Annule une réservation dont le véhicule n'est pas parti.",
-        parameters=[_id_parameter("Identifiant du prêt.")],
+        parameters=[id_parameter("Identifiant du prêt.")],
         request=CancelSerializer,
-        responses={200: LoanDetailSerializer, **_errors(400)},
+        responses={200: LoanDetailSerializer, **error_responses(400)},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id=None) -> Response:
