@@ -21,6 +21,7 @@ from organizations.models import FundingAgreement, Membership, Organization, Ter
 from .models import (
     Action,
     AidApplication,
+    Answer,
     Appointment,
     Barrier,
     Beneficiary,
@@ -35,6 +36,7 @@ from .models import (
     FollowUp,
     Goal,
     Note,
+    Participation,
     Registration,
     Situation,
     Skill,
@@ -42,6 +44,7 @@ from .models import (
     Workshop,
     name_key,
 )
+from .services.participations import entry_values
 
 CASES_PER_PLATFORM = {"small": 40, "large": 2000}
 BATCH = 2000
@@ -232,6 +235,11 @@ class _PlatformSeeder:
             )
         )
         coverage = list(platform.coverage.values_list("pk", flat=True))
+        self.commune_rows = Territory.objects.communes().in_bulk(
+            Territory.objects.communes()
+            .filter(Q(epci__in=coverage) | Q(pk__in=coverage))
+            .values_list("pk", flat=True)
+        )
         self.communes = list(
             Territory.objects.communes()
             .filter(Q(epci__in=coverage) | Q(pk__in=coverage))
@@ -302,6 +310,8 @@ class _PlatformSeeder:
             has_bike_access=rng.random() < 0.3,
             bike_skill=rng.choice(list(Beneficiary.BikeSkill.values)),
         )
+        if commune_id is not None:
+            beneficiary.commune = self.commune_rows[commune_id]
         self.rows[Beneficiary].append(beneficiary)
         self.rows[ConsentRecord].append(
             ConsentRecord(
@@ -355,6 +365,18 @@ class _PlatformSeeder:
                 0
             ]
         self.rows[Case].append(case)
+        self.rows[Participation].append(
+            Participation(
+                organization=self.platform,
+                case=case,
+                disability=(
+                    Answer.YES
+                    if beneficiary.has_rqth or beneficiary.receives_aah
+                    else Answer.NOT_ASKED
+                ),
+                **entry_values(beneficiary, opened),
+            )
+        )
         if self.agreements and rng.random() < 0.8:
             self.rows["agreements"].append((case, rng.choice(self.agreements)))
         self._transitions(case, status, advisor, exit_date)
@@ -691,6 +713,7 @@ class _PlatformSeeder:
             Beneficiary,
             ConsentRecord,
             Case,
+            Participation,
             CaseTransition,
             Diagnostic,
             DiagnosticItem,

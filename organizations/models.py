@@ -296,6 +296,14 @@ class Organization(models.Model):
         help_text="EPCI ou communes où la plateforme accompagne des personnes.",
     )
     is_active = models.BooleanField("active", default=True)
+    two_factor_required = models.BooleanField(
+        "double authentification obligatoire pour tous les membres",
+        default=False,
+        help_text=(
+            "Elle l'est toujours pour les administrateur·rices de plateforme et pour les "
+            "membres qui ont le droit d'exporter des données personnelles."
+        ),
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -408,6 +416,14 @@ class Membership(models.Model):
     )
     role = models.CharField("rôle", max_length=12, choices=Role.choices)
     sites = models.ManyToManyField(Site, verbose_name="sites", blank=True, related_name="members")
+    can_export_data = models.BooleanField(
+        "droit d'export des données personnelles",
+        default=False,
+        help_text=(
+            "Exports de listes de personnes, dossiers complets et fichiers FSE+. Toujours "
+            "accordé aux administrateur·rices de plateforme ; impose la double authentification."
+        ),
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     deactivated_at = models.DateTimeField("désactivée le", null=True, blank=True)
@@ -435,6 +451,26 @@ class Membership(models.Model):
     @property
     def is_platform_staff(self) -> bool:
         return self.role in (self.Role.ADMIN, self.Role.ADVISOR, self.Role.COACH)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_admin and self.organization.kind == Organization.Kind.PLATFORM
+
+    @property
+    def may_export_personal_data(self) -> bool:
+        """Platform admins, and advisors their admin granted the export right."""
+        if self.organization.kind != Organization.Kind.PLATFORM:
+            return False
+        return self.is_admin or (self.role == self.Role.ADVISOR and self.can_export_data)
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Two-factor authentication is mandatory for this member (else optional)."""
+        return (
+            self.is_platform_admin
+            or self.may_export_personal_data
+            or self.organization.two_factor_required
+        )
 
 
 ROLES_BY_KIND: dict[str, list[Membership.Role]] = {
@@ -577,3 +613,76 @@ class FundingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} ({self.funder})"
+
+
+# --- Security log --------------------------------------------------------------------------
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def for_organization(self, organization: Organization) -> SecurityEventQuerySet:
+        """Events of the organisation, and account events of its members (logins, 2FA…)."""
+        members = Membership.objects.for_organization(organization).values("user_id")
+        return self.filter(
+            Q(organization=organization) | Q(organization__isnull=True, user_id__in=members)
+        )
+
+
+class SecurityEvent(models.Model):
+    """A security-relevant event: login, failure, lockout, 2FA change, export, denial."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Connexion"
+        LOGIN_FAILED = "login_failed", "Échec de connexion"
+        LOCKOUT = "lockout", "Compte bloqué après des échecs"
+        LOGOUT = "logout", "Déconnexion"
+        PASSWORD_CHANGED = "password_changed", "Mot de passe changé"
+        PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe demandée"
+        TWO_FACTOR_ENABLED = "2fa_enabled", "Double authentification activée"
+        TWO_FACTOR_DISABLED = "2fa_disabled", "Double authentification désactivée"
+        TWO_FACTOR_FAILED = "2fa_failed", "Code de double authentification refusé"
+        TWO_FACTOR_BACKUP_USED = "2fa_backup", "Code de secours utilisé"
+        TWO_FACTOR_BACKUP_RENEWED = "2fa_backup_new", "Codes de secours renouvelés"
+        TWO_FACTOR_RESET = "2fa_reset", "Double authentification réinitialisée par un·e admin"
+        EXPORT = "export", "Export de données"
+        PERMISSION_DENIED = "denied", "Accès refusé"
+        RATE_LIMITED = "rate_limited", "Trop de tentatives"
+        MEMBER_CHANGED = "member_changed", "Rôle ou droits d'un membre modifiés"
+        MEMBER_DEACTIVATED = "member_off", "Membre désactivé"
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField("événement", max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(
+        "identifiant saisi", max_length=254, blank=True, help_text="Pour un échec de connexion."
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=250, blank=True)
+    path = models.CharField("adresse", max_length=250, blank=True)
+    detail = models.CharField("détail", max_length=500, blank=True)
+    at = models.DateTimeField("le", default=timezone.now, db_index=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "événement de sécurité"
+        verbose_name_plural = "journal de sécurité"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.at:%d/%m/%Y %H:%M}"

@@ -11,6 +11,7 @@ from .diagnostics import (
     Severity,
 )
 from .imports import ImportJob
+from .participations import Answer, IscedBand, Participation
 from .plans import Action, Goal
 from .records import (
     EMPLOYED_SITUATIONS,
@@ -37,6 +38,7 @@ __all__ = [
     "AccessLog",
     "Action",
     "AidApplication",
+    "Answer",
     "Appointment",
     "Barrier",
     "BarrierCategory",
@@ -54,7 +56,9 @@ __all__ = [
     "FollowUp",
     "Goal",
     "ImportJob",
+    "IscedBand",
     "Note",
+    "Participation",
     "Registration",
     "Severity",
     "Situation",

@@ -268,6 +268,15 @@ class FollowUp(models.Model):
     done_on = models.DateField("réalisé le", null=True, blank=True)
     reached = models.BooleanField("personne jointe", null=True, blank=True)
     situation = models.CharField("situation", max_length=16, choices=Situation.choices, blank=True)
+    improved_situation = models.BooleanField(
+        "situation professionnelle améliorée",
+        null=True,
+        blank=True,
+        help_text=(
+            "Pour une personne en emploi à l'entrée : emploi plus stable, temps plein, poste "
+            "plus qualifié ou promotion (indicateur FSE+)."
+        ),
+    )
     comment = models.TextField("commentaire", blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

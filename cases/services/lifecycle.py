@@ -22,17 +22,9 @@ from cases.models import (
 from organizations.errors import DomainError
 from organizations.models import FundingAgreement, Membership, Site
 
-CASEWORKER_ROLES = (Membership.Role.ADMIN, Membership.Role.ADVISOR)
-
-
-def check_caseworker(by: Membership, organization_id) -> None:
-    """Refuse an actor who is not an admin or advisor of the case's platform."""
-    if by.organization_id != organization_id or by.role not in CASEWORKER_ROLES:
-        raise DomainError(
-            "Seuls les conseiller·es et administrateur·rices de la plateforme peuvent "
-            "modifier cet accompagnement.",
-            code="forbidden",
-        )
+from .access import CASEWORKER_ROLES as CASEWORKER_ROLES  # re-exported for the callers
+from .access import check_caseworker
+from .participations import record_participation
 
 
 def _log(case: Case, *, from_status: str, by: Membership, comment: str = "") -> None:
@@ -93,6 +85,7 @@ def open_case(
     )
     if agreements:
         case.funding_agreements.set(agreements)
+    record_participation(case)
     _log(case, from_status="", by=by, comment="Ouverture de l'accompagnement")
     return case
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cases.models import Beneficiary, Case, ConsentRecord, age_on, name_key
 from cases.services.lifecycle import check_caseworker, open_case
+from cases.services.participations import refresh_entry_participations
 from organizations.errors import DomainError
 from organizations.models import Membership, Organization, Territory
 
@@ -216,6 +217,7 @@ def update_beneficiary(
     beneficiary.name_key = name_key(beneficiary.first_name, beneficiary.last_name)
     beneficiary._history_user = by.user
     beneficiary.save(update_fields=[*values, "name_key"])
+    refresh_entry_participations(beneficiary)
     return beneficiary
 
 
