@@ -73,28 +73,37 @@ class Figures:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def _episodes(rows: list[dict], platform_id) -> list[dict]:
-    """Cut each referral's steps into its stays at the platform."""
+def episodes(rows: list[dict], platform_ids: set) -> list[dict]:
+    """Cut each referral's steps into its stays at the platforms of ``platform_ids``.
+
+    ``rows`` are the referrals' transitions, ordered by referral then time, as dicts with
+    ``referral_id``, ``kind``, ``organization_id``, ``to_organization_id``, ``at`` and
+    ``referral__sender_organization__name``. Each episode records the platform it belongs to.
+    """
     by_referral: dict = defaultdict(list)
     for row in rows:
         by_referral[row["referral_id"]].append(row)
-    episodes = []
-    for steps in by_referral.values():
+    found = []
+    for referral_id, steps in by_referral.items():
         current = None
         for step in steps:
-            arrives = (step["kind"] == Kind.SEND and step["organization_id"] == platform_id) or (
-                step["kind"] == Kind.TRANSFER and step["to_organization_id"] == platform_id
-            )
-            if arrives:
+            arrives_at = None
+            if step["kind"] == Kind.SEND and step["organization_id"] in platform_ids:
+                arrives_at = step["organization_id"]
+            elif step["kind"] == Kind.TRANSFER and step["to_organization_id"] in platform_ids:
+                arrives_at = step["to_organization_id"]
+            if arrives_at is not None:
                 current = {
+                    "referral_id": referral_id,
+                    "platform_id": arrives_at,
                     "arrived_at": step["at"],
                     "answered_at": None,
                     "outcome": None,
                     "sender": step["referral__sender_organization__name"],
                 }
-                episodes.append(current)
+                found.append(current)
                 continue
-            if current is None or step["organization_id"] != platform_id:
+            if current is None or step["organization_id"] != current["platform_id"]:
                 continue
             if step["kind"] in ANSWERS and current["answered_at"] is None:
                 current["answered_at"] = step["at"]
@@ -104,7 +113,7 @@ def _episodes(rows: list[dict], platform_id) -> list[dict]:
                 current["outcome"] = OUTCOMES[step["kind"]]
             if step["kind"] == Kind.TRANSFER:
                 current = None
-    return episodes
+    return found
 
 
 def platform_figures(
@@ -127,7 +136,7 @@ def platform_figures(
     )  # fmt: skip
     total = Figures(name="Toutes les prescriptions")
     by_sender: dict[str, Figures] = {}
-    for episode in _episodes(rows, organization.pk):
+    for episode in episodes(rows, {organization.pk}):
         if not start <= _local_day(episode["arrived_at"]) <= end:
             continue
         total.add(episode)

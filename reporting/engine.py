@@ -1,0 +1,210 @@
+"""Compute the indicators of a scope over a period, and what each reader may see of them.
+
+The same ``Report`` feeds the pages, the PDF, the CSV downloads and the API, so that a figure
+reads the same everywhere: ``display`` is the French text of a value after suppression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from . import indicators  # noqa: F401  (registers the definitions)
+from .formats import SECRET, SMALL_CELL, format_value
+from .indicators.base import REGISTRY, SECTIONS, Breakdown, Indicator, ReportData, Value
+from .periods import Period
+from .scopes import Scope
+from .suppression import COMPLEMENTARY, PRIMARY, WITHHELD, is_small, protect
+
+
+@dataclass
+class ShownCell:
+    key: str
+    label: str
+    value: float | int | None
+    display: str
+    count: int | None = None
+    hidden: str = ""
+
+
+@dataclass
+class ShownBreakdown:
+    code: str
+    label: str
+    additive: bool
+    cells: list[ShownCell]
+    withheld: bool = False
+
+    @property
+    def chartable(self) -> list[ShownCell]:
+        return [c for c in self.cells if not c.hidden and c.value is not None]
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    value: float | int | None
+    display: str
+    count: int | None = None
+    note: str = ""
+    hidden: str = ""
+    breakdowns: list[ShownBreakdown] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    def breakdown(self, code: str) -> ShownBreakdown | None:
+        return next((b for b in self.breakdowns if b.code == code), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.indicator.code,
+            "label": self.indicator.label,
+            "definition": self.indicator.definition,
+            "unit": self.indicator.unit,
+            "section": self.indicator.section,
+            "value": self.value,
+            "display": self.display,
+            "count": self.count,
+            "suppressed": bool(self.hidden),
+            "note": self.note,
+            "breakdowns": [
+                {
+                    "code": b.code,
+                    "label": b.label,
+                    "additive": b.additive,
+                    "withheld": b.withheld,
+                    "cells": [
+                        {
+                            "key": c.key,
+                            "label": c.label,
+                            "value": c.value,
+                            "display": c.display,
+                            "count": c.count,
+                            "suppressed": bool(c.hidden),
+                        }
+                        for c in b.cells
+                    ],
+                }
+                for b in self.breakdowns
+            ],
+        }
+
+
+@dataclass
+class Report:
+    scope: Scope
+    period: Period
+    suppressed: bool
+    results: list[Result]
+    computed_at: object = None
+
+    def __getitem__(self, code: str) -> Result:
+        for result in self.results:
+            if result.code == code:
+                return result
+        raise KeyError(code)
+
+    def get(self, code: str) -> Result | None:
+        return next((r for r in self.results if r.code == code), None)
+
+    def sections(self) -> list[tuple[str, str, list[Result]]]:
+        return [
+            (key, label, [r for r in self.results if r.indicator.section == key])
+            for key, label in SECTIONS.items()
+            if any(r.indicator.section == key for r in self.results)
+        ]
+
+
+def compute(
+    scope: Scope,
+    period: Period,
+    *,
+    suppress: bool,
+    codes: Iterable[str] | None = None,
+    today: date | None = None,
+) -> Report:
+    """Compute the indicators (all, or ``codes``) of ``scope`` over ``period``."""
+    data = ReportData(scope, period, today=today or timezone.localdate())
+    wanted = list(REGISTRY) if codes is None else list(codes)
+    results = [
+        present(REGISTRY[code], REGISTRY[code].compute(data), suppress=suppress) for code in wanted
+    ]
+    return Report(scope, period, suppress, results, computed_at=timezone.now())
+
+
+def present(indicator: Indicator, value: Value, *, suppress: bool) -> Result:
+    """Format a computed value, hiding what a reader outside the platform may not see."""
+    unit = indicator.unit
+    hidden = ""
+    if suppress:
+        basis = value.value if indicator.is_count else value.count
+        if is_small(basis):
+            hidden = PRIMARY
+    result = Result(
+        indicator,
+        value=None if hidden else value.value,
+        display=_display(value.value, unit, hidden, indicator.is_count),
+        count=None if hidden else value.count,
+        note=value.note,
+        hidden=hidden,
+    )
+    for breakdown in value.breakdowns:
+        result.breakdowns.append(
+            _present_breakdown(indicator, value, breakdown, suppress=suppress, total_hidden=hidden)
+        )
+    return result
+
+
+def _display(value, unit: str, hidden: str, is_count: bool) -> str:
+    if hidden == PRIMARY:
+        return SMALL_CELL if is_count else SECRET
+    if hidden:
+        return SECRET
+    return format_value(value, unit)
+
+
+def _present_breakdown(
+    indicator: Indicator, value: Value, breakdown: Breakdown, *, suppress: bool, total_hidden: str
+) -> ShownBreakdown:
+    unit = indicator.unit
+    cells = breakdown.cells
+    hidden = [""] * len(cells)
+    if suppress:
+        if indicator.is_count:
+            basis = [c.value for c in cells]
+            total = None if total_hidden else value.value
+        else:
+            basis = [c.count for c in cells]
+            total = None if total_hidden else value.count
+        if total_hidden and breakdown.additive:
+            # The total itself is under 5: so is every cell.
+            hidden = [PRIMARY if b else "" for b in basis]
+        else:
+            hidden = protect([int(b or 0) for b in basis], additive=breakdown.additive, total=total)
+    withheld = bool(hidden) and all(h == WITHHELD for h in hidden)
+    shown = []
+    for cell, flag in zip(cells, hidden, strict=True):
+        if flag == WITHHELD:
+            display = "—"
+        elif flag == PRIMARY:
+            display = SMALL_CELL if indicator.is_count else SECRET
+        elif flag == COMPLEMENTARY:
+            display = SECRET
+        else:
+            display = format_value(cell.value, unit)
+        shown.append(
+            ShownCell(
+                cell.key,
+                cell.label,
+                None if flag else cell.value,
+                display,
+                None if flag else cell.count,
+                flag,
+            )
+        )
+    return ShownBreakdown(breakdown.code, breakdown.label, breakdown.additive, shown, withheld)
