@@ -1,0 +1,5 @@
+"""Reporting's own rows: report jobs (PDFs made in the background) and FSE+ reference data."""
+
+from .jobs import ReportJob
+
+__all__ = ["ReportJob"]
