@@ -8,7 +8,6 @@ ORM's per-row converters would.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pandas as pd
@@ -107,11 +106,10 @@ def cases_frame(cases: QuerySet[Case], period: Period) -> pd.DataFrame:
         bools=("long_term_unemployed", "rsa", "rqth", "qpv", "rural"),
     )
     df = df.merge(communes_frame(), how="left", on="commune_id")
-    sites = dict(
-        Site.objects.filter(pk__in=df["site_id"].dropna().unique()).values_list("pk", "name")
+    sites = frame(
+        Site.objects.filter(pk__in=cases.values("site_id")), {"site_id": "id", "site_name": "name"}
     )
-    df["site_name"] = df["site_id"].map(lambda pk: sites.get(_uuid(pk)) if pk else None)
-    return df
+    return df.merge(sites, how="left", on="site_id")
 
 
 def communes_frame() -> pd.DataFrame:
@@ -129,10 +127,6 @@ def communes_frame() -> pd.DataFrame:
             "region_code": "region__code",
         },
     )
-
-
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def people_frame(cases: pd.DataFrame) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from vehicles.checklists import VehicleKind
 from vehicles.models import Vehicle
 from vehicles.planning import utilisation
 
+from ..sources import LENT_STATUSES, ts
 from ..sources import loan_days as days_in_period
-from ..sources import ts
 from .base import Breakdown, Cell, ReportData, Value, counts, indicator, percent, top_counts
 
 GRANTED = (
@@ -86,14 +86,9 @@ def fleet_occupancy(data: ReportData) -> Value:
     fleet = data.scope.fleet()
     if fleet is None:
         return Value(None, note="Sans objet : le parc appartient à chaque plateforme.")
-    vehicles_qs, records_qs = fleet
+    vehicles_qs, loans_qs, records_qs = fleet
     vehicles = list(vehicles_qs)
-    loans = list(
-        data.scope.loans()
-        .model.objects.filter(vehicle__in=vehicles_qs)
-        .filter(start_date__lte=data.period.end)
-        .exclude(status__in=("cancelled",))
-    )
+    loans = list(loans_qs.filter(status__in=LENT_STATUSES, start_date__lte=data.period.end))
     records = list(records_qs.filter(start_date__lte=data.period.end))
     _, by_kind, total = utilisation(
         vehicles, loans, records, start=data.period.start, end=data.period.stop, today=data.today

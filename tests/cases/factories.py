@@ -25,6 +25,7 @@ from cases.models import (
     Workshop,
 )
 from cases.models.beneficiaries import name_key
+from cases.services.participations import record_participation
 from organizations.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory
 
@@ -61,6 +62,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     beneficiary = factory.SubFactory(
@@ -76,6 +78,12 @@ class CaseFactory(factory.django.DjangoModelFactory):
         if beneficiary is not None:
             kwargs["organization"] = beneficiary.organization
         return kwargs
+
+    @factory.post_generation
+    def participation(obj, create, extracted, **kwargs):
+        # As lifecycle.open_case does: the situation at entry, from the person's file.
+        if create:
+            record_participation(obj)
 
 
 class BarrierCategoryFactory(factory.django.DjangoModelFactory):
