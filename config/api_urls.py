@@ -13,6 +13,7 @@ from cases import api_aids as cases_api_aids
 from catalog import api as catalog_api
 from organizations import api_views as organization_api
 from referrals import api as referrals_api
+from reporting import api as reporting_api
 from vehicles import api as vehicles_api
 
 router = SimpleRouter(trailing_slash=True)
@@ -30,6 +31,8 @@ urlpatterns = [
         cases_api_aids.BeneficiaryAidsView.as_view(),
         name="beneficiary-aids",
     ),
+    path("v1/stats/", reporting_api.StatsView.as_view(), name="stats"),
+    path("v1/stats/scopes/", reporting_api.ScopeListView.as_view(), name="stats-scopes"),
     path("v1/", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -28,6 +29,7 @@ from cases.models import (
     Registration,
     Workshop,
 )
+from organizations.errors import DomainError
 from organizations.models import FundingAgreement, Membership, Organization, Site, Territory
 from referrals.models import ReferralTransition
 from vehicles.models import Loan, LoanExtension, MaintenanceRecord, Vehicle
@@ -280,15 +282,43 @@ def default_scope(membership: Membership) -> Scope:
     return territory_scope(None)
 
 
+def scope_choices(membership: Membership) -> list[Scope]:
+    """Every scope the member may read, their own first, then the observatory's territories."""
+    organization = membership.organization
+    scopes = []
+    if may_report_on_platform(membership):
+        scopes.append(platform_scope(organization))
+        sites = Site.objects.for_organization(organization).select_related("organization")
+        scopes += [site_scope(site) for site in sites.order_by("name")]
+    agreements = list(visible_agreements(membership).order_by("-start_date", "programme"))
+    if organization.kind == Kind.FUNDER:
+        scopes.append(funder_scope(organization, agreements))
+    scopes += [agreement_scope(agreement) for agreement in agreements]
+    scopes.append(territory_scope(None))
+    territories = Territory.objects.exclude(level=Territory.Level.COMMUNE).order_by("level", "code")
+    level_order = {Territory.Level.REGION: 0, Territory.Level.DEPARTEMENT: 1}
+    scopes += [
+        territory_scope(t)
+        for t in sorted(territories, key=lambda t: (level_order.get(t.level, 2), t.code))
+    ]
+    return scopes
+
+
 def resolve_scope(membership: Membership, code: str | None) -> Scope:
     """The scope named by ``code`` if the member may read it, else 404."""
     if not code:
         return default_scope(membership)
     organization = membership.organization
     kind, _, rest = code.partition(":")
-    if kind == "platform" and not rest and may_report_on_platform(membership):
+    if kind in ("platform", "site") and not may_report_on_platform(membership):
+        if organization.kind == Kind.PLATFORM:
+            raise PermissionDenied(
+                "Votre rôle ne permet pas de consulter les statistiques de la plateforme."
+            )
+        raise Http404("Périmètre introuvable.")
+    if kind == "platform" and not rest:
         return platform_scope(organization)
-    if kind == "site" and may_report_on_platform(membership):
+    if kind == "site":
         site = Site.objects.for_organization(organization).filter(pk=_uuid(rest)).first()
         if site is not None:
             return site_scope(site)
@@ -317,3 +347,22 @@ def _uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+def check_period(scope: Scope, period, *, suppressed: bool) -> None:
+    """Outside the platform, only fixed periods: subtracting the figures of two overlapping
+    free periods would reveal the small counts that suppression hides."""
+    if not suppressed or period.is_calendar_year:
+        return
+    agreement = scope.agreement
+    if agreement is not None and (period.start, period.end) == (
+        agreement.start_date,
+        agreement.end_date,
+    ):
+        return
+    allowed = "une année civile complète"
+    if agreement is not None:
+        allowed += " ou la période de la convention"
+    raise DomainError(
+        f"Pour protéger le secret statistique, la période doit être {allowed}.", field="start"
+    )

@@ -105,16 +105,19 @@ def cases_frame(cases: QuerySet[Case], period: Period) -> pd.DataFrame:
         dates=("opened_on", "closed_on"),
         bools=("long_term_unemployed", "rsa", "rqth", "qpv", "rural"),
     )
+    df["commune_id"] = pd.to_numeric(df["commune_id"]).astype("Int64")
     df = df.merge(communes_frame(), how="left", on="commune_id")
     sites = frame(
         Site.objects.filter(pk__in=cases.values("site_id")), {"site_id": "id", "site_name": "name"}
     )
+    df["site_id"] = df["site_id"].astype("object")
+    sites["site_id"] = sites["site_id"].astype("object")
     return df.merge(sites, how="left", on="site_id")
 
 
 def communes_frame() -> pd.DataFrame:
     """Every commune with its EPCI and département (a few thousand rows)."""
-    return frame(
+    communes = frame(
         Territory.objects.communes(),
         {
             "commune_id": "id",
@@ -127,6 +130,8 @@ def communes_frame() -> pd.DataFrame:
             "region_code": "region__code",
         },
     )
+    communes["commune_id"] = communes["commune_id"].astype("Int64")
+    return communes
 
 
 def people_frame(cases: pd.DataFrame) -> pd.DataFrame:
