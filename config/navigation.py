@@ -109,12 +109,20 @@ NAVIGATION: list[NavEntry] = [
         ("organizations:agreement",),
     ),
     NavEntry(
-        "Conventions",
-        "organizations:agreements",
+        "Statistiques",
+        "reporting:dashboard",
+        (PLATFORM,),
+        (ADMIN, ADVISOR),
+        ("reporting:dashboard", "reporting:report_"),
+    ),
+    NavEntry(
+        "Mes conventions",
+        "reporting:agreements",
         (FUNDER,),
         (ADMIN, FUNDER_ROLE),
-        ("organizations:agreement",),
+        ("reporting:", "organizations:agreement"),
     ),
+    NavEntry("Observatoire", "reporting:observatory", (PLATFORM, REFERRER, FUNDER), ANY_ROLE),
     NavEntry(
         "Membres",
         "organizations:members",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -157,15 +158,31 @@ class StatsView(TokenClientMixin, APIView):
         period = _period(params.get("start"), params.get("end"))
         suppressed = is_suppressed_for(membership, scope)
         check_period(scope, period, suppressed=suppressed)
-        report = compute(scope, period, suppress=suppressed, codes=params.get("indicator") or None)
+        codes = params.get("indicator") or None
+        if scope.kind == "territory":
+            # The same figures for every caller, costly across all platforms: kept a while.
+            key = f"stats:{scope.code}:{period.start}:{period.end}:{','.join(codes or [])}"
+            indicators = cache.get_or_set(
+                key, lambda: _indicators(scope, period, suppressed, codes), TERRITORY_CACHE_SECONDS
+            )
+        else:
+            indicators = _indicators(scope, period, suppressed, codes)
         return Response(
             {
                 "scope": {"code": scope.code, "label": scope.label, "kind": scope.kind},
                 "period": {"start": period.start, "end": period.end},
                 "suppressed": suppressed,
-                "indicators": [result.as_dict() for result in report.results],
+                "indicators": indicators,
             }
         )
+
+
+TERRITORY_CACHE_SECONDS = 30 * 60
+
+
+def _indicators(scope, period: Period, suppressed: bool, codes) -> list[dict]:
+    report = compute(scope, period, suppress=suppressed, codes=codes)
+    return [result.as_dict() for result in report.results]
 
 
 def _period(start: dt.date | None, end: dt.date | None) -> Period:

@@ -39,7 +39,8 @@ def test_a_referrer_and_a_funder_see_their_own_entries(remi, fanny, login):
 
     assert {"Orienter une personne", "Mes prescriptions"} <= set(referrer)
     assert "Personnes accompagnées" not in referrer
-    assert funder == ["Accueil", "Conventions"]
+    assert funder == ["Accueil", "Mes conventions", "Observatoire"]
+    assert "Observatoire" in referrer
 
 
 @pytest.mark.django_db

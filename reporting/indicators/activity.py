@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from cases.models import Beneficiary, Case, IscedBand
@@ -67,10 +69,14 @@ def people_accompanied(data: ReportData) -> Value:
     return Value(len(people), breakdowns)
 
 
+def _count_flag(column: str, data: ReportData) -> Value:
+    return Value(int(data.people[column].fillna(False).sum()))
+
+
 def _flag(code: str, column: str, label: str, definition: str) -> None:
-    @indicator(code, label=label, definition=definition, unit="people", section="profile")
-    def compute(data: ReportData) -> Value:
-        return Value(int(data.people[column].fillna(False).sum()))
+    """Register the count of people whose participation has ``column`` true."""
+    register = indicator(code, label=label, definition=definition, unit="people", section="profile")
+    register(partial(_count_flag, column))
 
 
 _flag(

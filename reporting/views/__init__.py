@@ -1,0 +1,2 @@
+"""The reporting pages: statistics and activity reports, the funder portal, the observatory,
+the platform's exports."""
