@@ -148,17 +148,23 @@ def _protect_table(raw, totals, hidden_totals: dict[str, str]) -> tuple[list[Row
     return rows, shown_totals
 
 
-def _monthly(df: pd.DataFrame, period: Period, totals: dict[str, ShownCell]) -> list[dict]:
-    """People active, entries and exits by month; entries and exits add up to the year's."""
-    months = period.months()
-    series = {"people": [], "entries": [], "exits": []}
-    for first in months:
-        last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).normalize()
+def monthly_counts(df: pd.DataFrame, period: Period) -> dict[str, list[int]]:
+    """People active, entries and exits in each month of the period."""
+    series: dict[str, list[int]] = {"people": [], "entries": [], "exits": []}
+    for first in period.months():
         start = pd.Timestamp(first)
+        last = (start + pd.offsets.MonthEnd(0)).normalize()
         active = (df["opened_on"] <= last) & (df["closed_on"].isna() | (df["closed_on"] >= start))
         series["people"].append(int(df.loc[active, "person_id"].nunique()))
         series["entries"].append(int(df["opened_on"].between(start, last).sum()))
         series["exits"].append(int(df["closed_on"].between(start, last).sum()))
+    return series
+
+
+def monthly_rows(
+    series: dict[str, list[int]], period: Period, totals: dict[str, ShownCell]
+) -> list[dict]:
+    """The months as shown: entries and exits add up to the year's totals, people do not."""
     flags = {
         "people": protect(series["people"], additive=False),
         "entries": protect(series["entries"], additive=True, total=totals["entries"].value),
@@ -170,7 +176,7 @@ def _monthly(df: pd.DataFrame, period: Period, totals: dict[str, ShownCell]) -> 
             "label": month_label(first),
             **{m: _shown(series[m][i], flags[m][i]) for m in series},
         }
-        for i, first in enumerate(months)
+        for i, first in enumerate(period.months())
     ]
 
 
@@ -255,7 +261,7 @@ def _build(territory: Territory | None, period: Period) -> Observatory:
         child_label=Level(child_level).label if child_level else "",
         rows=rows,
         totals=shown_totals,
-        months=_monthly(df, period, shown_totals),
+        months=monthly_rows(monthly_counts(df, period), period, shown_totals),
         report=report,
     )
 

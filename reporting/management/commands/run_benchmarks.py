@@ -20,10 +20,12 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from cases.models import Case
 from organizations.models import Membership, Organization
 from organizations.tenancy import SESSION_KEY
+from reporting import bench
 
 
 @dataclass
@@ -96,6 +98,8 @@ class Command(BaseCommand):
             ("API : liste des accompagnements", lambda: reverse("api:case-list")),
             ("API : liste des personnes", lambda: reverse("api:beneficiary-list")),
             ("API : liste des rendez-vous", lambda: reverse("api:appointment-list")),
+            ("Statistiques de la plateforme (année)", lambda: reverse("reporting:dashboard")),
+            ("API : statistiques de la plateforme", lambda: reverse("api:stats")),
         ]
         results: list[Result] = []
         for name, url_of in targets:
@@ -106,9 +110,17 @@ class Command(BaseCommand):
                 continue
             results.append(self.measure(client, name, url, runs))
         self.report(results)
+        reporting = bench.run(
+            runs=min(runs, 10), write=self.stdout.write, today=timezone.localdate()
+        )
         if json_path:
             with open(json_path, "w", encoding="utf-8") as fh:
-                json.dump([asdict(r) for r in results], fh, ensure_ascii=False, indent=2)
+                json.dump(
+                    {"pages": [asdict(r) for r in results], "reporting": reporting},
+                    fh,
+                    ensure_ascii=False,
+                    indent=2,
+                )
 
     def measure(self, client: Client, name: str, url: str, runs: int) -> Result:
         for _ in range(3):  # warm caches and connections
