@@ -58,8 +58,11 @@ seed: migrate ## Load territories and demo data (SIZE=small|large, SEED=N)
 
 demo: seed ## Install, migrate, seed, print the demo logins and serve on 127.0.0.1:8000
 	@$(VENV_PY) manage.py demo_logins demo-logins.json
-	@echo "Mobicase : http://$(HOST):$(PORT)/"
-	DEBUG=1 $(VENV_PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Mobicase : http://$(HOST):$(PORT)/ (tâches de fond : var/worker.log)"
+	@mkdir -p var
+	@DEBUG=1 $(VENV_PY) manage.py db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=1 $(VENV_PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install ## Serve the current database on 127.0.0.1:8000
 	DEBUG=1 $(VENV_PY) manage.py runserver $(HOST):$(PORT)
