@@ -35,7 +35,9 @@ urlpatterns = [
     path(
         "docs/",
         login_not_required(
-            SpectacularSwaggerView.as_view(url_name="api:schema", title="API Mobicase")
+            SpectacularSwaggerView.as_view(
+                url_name="api:schema", title="API Mobicase", template_name="api/swagger_ui.html"
+            )
         ),
         name="docs",
     ),
