@@ -27,9 +27,7 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
     message = str(exception) if exception and str(exception) else ""
     try:
-        record_security_event(
-            SecurityEvent.Kind.PERMISSION_DENIED, request=request, detail=message
-        )
+        record_security_event(SecurityEvent.Kind.PERMISSION_DENIED, request=request, detail=message)
     except Exception:  # the refusal page must show even if the log cannot be written
         logger.exception("could not record a permission denial")
     return _render(request, "errors/403.html", 403, message)

@@ -8,10 +8,9 @@ window is written to the security log.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import logging
 
 from django.conf import settings
 from django.db import DatabaseError

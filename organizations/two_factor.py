@@ -262,9 +262,7 @@ def renew_backup_codes(*, user: User, request: HttpRequest | None = None) -> lis
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         if not has_two_factor(user):
-            raise DomainError(
-                "Activez d'abord la double authentification.", code="not_enabled"
-            )
+            raise DomainError("Activez d'abord la double authentification.", code="not_enabled")
         codes = _new_backup_codes(user)
     record_security_event(Kind.TWO_FACTOR_BACKUP_RENEWED, request=request, user=user)
     return codes

@@ -24,9 +24,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("double-authentification/", views_two_factor.verify, name="two_factor_verify"),
-    path(
-        "double-authentification/activer/", views_two_factor.setup, name="two_factor_setup"
-    ),
+    path("double-authentification/activer/", views_two_factor.setup, name="two_factor_setup"),
     path(
         "double-authentification/codes-de-secours/",
         views_two_factor.backup_codes,

@@ -50,7 +50,8 @@ def verify(request: HttpRequest) -> HttpResponse:
             if left <= 3:
                 messages.warning(
                     request,
-                    f"Il vous reste {left} code(s) de secours : renouvelez-les depuis votre profil.",
+                    f"Il vous reste {left} code(s) de secours : renouvelez-les depuis votre "
+                    "profil.",
                 )
             return redirect(_next_url(request))
     context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
@@ -101,7 +102,9 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.message)
             return redirect("accounts:profile")
         request.session[two_factor.NEW_CODES_SESSION_KEY] = codes
-        messages.success(request, "Vos codes de secours sont renouvelés : les anciens ne marchent plus.")
+        messages.success(
+            request, "Vos codes de secours sont renouvelés : les anciens ne marchent plus."
+        )
         return redirect("accounts:two_factor_backup_codes")
     context = {
         "codes": request.session.pop(two_factor.NEW_CODES_SESSION_KEY, []),
@@ -130,6 +133,4 @@ def disable(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "La double authentification est désactivée sur votre compte.")
             return redirect("accounts:profile")
-    return render(
-        request, "accounts/two_factor_disable.html", {"form": form, "required": required}
-    )
+    return render(request, "accounts/two_factor_disable.html", {"form": form, "required": required})
