@@ -194,6 +194,8 @@ def _log_denial(request: Request | None, exc: exceptions.PermissionDenied) -> No
     from .security import record_security_event
 
     django_request = getattr(request, "_request", None)
+    if django_request is None:
+        return  # called outside a request (nothing to attribute the refusal to)
     record_security_event(
         SecurityEvent.Kind.PERMISSION_DENIED, request=django_request, detail=str(exc.detail)
     )

@@ -147,7 +147,9 @@ def test_the_logins_file_lists_every_demo_user_with_the_shared_password(demo_ter
     assert {(login["organization_kind"], login["role"]) for login in logins} == set(
         HEADING_BY_KIND_AND_ROLE
     )
-    assert set(logins[0]) == {"email", "password", "role", "organization", "organization_kind"}
+    assert set(logins[0]) == {
+        "email", "password", "role", "organization", "organization_kind", "two_factor",
+    }  # fmt: skip
 
 
 def test_every_demo_user_can_log_in_and_lands_on_the_home_of_their_role(demo_territories, tmp_path):
@@ -161,6 +163,14 @@ def test_every_demo_user_can_log_in_and_lands_on_the_home_of_their_role(demo_ter
             {"username": login["email"], "password": login["password"]},
             follow=True,
         )
+        if login["two_factor"]:
+            assert response.redirect_chain[-1][0].startswith(reverse("accounts:two_factor_verify"))
+            out = StringIO()
+            call_command("demo_otp", login["email"], stdout=out)
+            code = out.getvalue().strip().splitlines()[-1]
+            response = client.post(
+                response.redirect_chain[-1][0], {"code": code, "next": "/"}, follow=True
+            )
 
         html = unescape(response.content.decode())
         heading = HEADING_BY_KIND_AND_ROLE[(login["organization_kind"], login["role"])]
