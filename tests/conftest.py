@@ -149,20 +149,21 @@ def fanny(departement) -> Membership:
 def client_for(membership: Membership) -> Client:
     """Return a test client logged in as the membership's user, in its organisation.
 
-    A member who must use two-factor authentication gets a confirmed TOTP device and a session
-    that has passed the code, as after a real login.
+    A member who must use two-factor authentication gets a confirmed TOTP device; whoever has
+    one gets a session that has passed the code, as after a real login.
     """
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from organizations.two_factor import user_requires_two_factor
+    from organizations.two_factor import has_two_factor, user_requires_two_factor
     from tests.otp import confirmed_device
 
     client = Client()
     client.force_login(membership.user)
     session = client.session
     session["current_organization_id"] = str(membership.organization_id)
-    if user_requires_two_factor(membership.user):
-        session[DEVICE_ID_SESSION_KEY] = confirmed_device(membership.user).persistent_id
+    user = membership.user
+    if user_requires_two_factor(user) or has_two_factor(user):
+        session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
     session.save()
     return client
 
