@@ -49,6 +49,8 @@ class TwoFactorMiddleware:
             "accounts:two_factor_backup_codes",
         }
     )
+    # Public, but acting with the signed-in account: held like any other page.
+    ACTING_PUBLIC_VIEWS = frozenset({"accounts:invitation_accept"})
     API_MESSAGE = (
         "Double authentification requise : terminez la connexion dans le navigateur (code de "
         "votre application), puis réessayez."
@@ -88,7 +90,8 @@ class TwoFactorMiddleware:
             if match is not None and match.view_name in ("api:schema", "api:docs", "api:redoc"):
                 return None
             return JsonResponse({"detail": self.API_MESSAGE, "code": "two_factor"}, status=403)
-        if not getattr(view_func, "login_required", True):
+        public = not getattr(view_func, "login_required", True)
+        if public and (match is None or match.view_name not in self.ACTING_PUBLIC_VIEWS):
             return None  # a public page: nothing more than an anonymous visitor sees
         target = "accounts:two_factor_verify" if step == "verify" else "accounts:two_factor_setup"
         url = reverse(target)

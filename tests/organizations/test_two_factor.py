@@ -395,3 +395,19 @@ def test_the_two_factor_pages_only_touch_ones_own_devices(login, alice, chloe):
     assert TOTPDevice.objects.filter(user=chloe.user, confirmed=True).count() == 1
     assert not TOTPDevice.objects.filter(user=alice.user, confirmed=True).exists()
     assert not StaticDevice.objects.filter(user=chloe.user).exists()
+
+
+def test_a_session_waiting_for_its_code_cannot_accept_an_invitation(adele, chloe):
+    from organizations.services import invite_member
+
+    confirmed_device(chloe.user)
+    _invitation, token = invite_member(
+        organization=adele.organization, email=chloe.user.email, role="coach", by=adele
+    )
+    client = password_login(chloe.user.email)
+    url = reverse("accounts:invitation_accept", args=[token])
+
+    response = client.post(url)
+
+    assert response["Location"].startswith(VERIFY_URL)
+    assert Membership.objects.filter(user=chloe.user).count() == 1
