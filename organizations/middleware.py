@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from .tenancy import SESSION_KEY, active_memberships, pick_membership
 
@@ -97,6 +98,8 @@ class TwoFactorMiddleware:
         url = reverse(target)
         if request.method == "GET" and request.path != reverse("home"):
             url += "?" + urlencode({"next": request.get_full_path()})
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(url)  # the whole page, not a fragment
         return redirect(url)
 
 

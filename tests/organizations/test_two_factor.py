@@ -411,3 +411,11 @@ def test_a_session_waiting_for_its_code_cannot_accept_an_invitation(adele, chloe
 
     assert response["Location"].startswith(VERIFY_URL)
     assert Membership.objects.filter(user=chloe.user).count() == 1
+
+
+def test_an_htmx_request_of_a_held_session_redirects_the_whole_page(adele):
+    client = password_login(adele.user.email)
+
+    response = client.get(reverse("cases:todo"), HTTP_HX_REQUEST="true")
+
+    assert response["HX-Redirect"].startswith(SETUP_URL)
