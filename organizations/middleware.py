@@ -47,7 +47,6 @@ class TwoFactorMiddleware:
             "accounts:logout",
             "accounts:two_factor_verify",
             "accounts:two_factor_setup",
-            "accounts:two_factor_backup_codes",
         }
     )
     # Public, but acting with the signed-in account: held like any other page.

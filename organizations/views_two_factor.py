@@ -95,6 +95,9 @@ def setup(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Show the backup codes just generated (once), or renew them."""
+    if two_factor.has_two_factor(request.user) and not two_factor.is_verified(request):
+        # New codes would let a password alone in: the code comes first.
+        return redirect(_with_next("accounts:two_factor_verify", request))
     if request.method == "POST":
         try:
             codes = two_factor.renew_backup_codes(user=request.user, request=request)

@@ -419,3 +419,16 @@ def test_an_htmx_request_of_a_held_session_redirects_the_whole_page(adele):
     response = client.get(reverse("cases:todo"), HTTP_HX_REQUEST="true")
 
     assert response["HX-Redirect"].startswith(SETUP_URL)
+
+
+def test_a_password_alone_cannot_renew_nor_read_the_backup_codes(alice):
+    confirmed_device(alice.user)
+    with_backup_codes(alice.user, "abcd2345")
+    client = password_login(alice.user.email)
+
+    renew = client.post(CODES_URL)
+    read = client.get(CODES_URL)
+
+    assert renew["Location"].startswith(VERIFY_URL)
+    assert read["Location"].startswith(VERIFY_URL)
+    assert list(StaticToken.objects.values_list("token", flat=True)) == ["abcd2345"]
