@@ -49,8 +49,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install the dependencies
 
-migrate: install ## Apply the database migrations
+migrate: install ## Apply the database migrations and create the cache table (rate limits)
 	$(VENV_PY) manage.py migrate --noinput
+	$(VENV_PY) manage.py createcachetable
 
 seed: migrate ## Load territories and demo data (SIZE=small|large, SEED=N)
 	$(VENV_PY) manage.py load_territories
@@ -102,6 +103,7 @@ BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) SECURE_SSL_REDIRECT=0 DEBUG=0
 bench: install ## Benchmarks on a large seed in var/bench.sqlite3 (median, p95, queries)
 	@mkdir -p var
 	$(BENCH_ENV) $(VENV_PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(VENV_PY) manage.py createcachetable
 	@if ! $(BENCH_ENV) $(VENV_PY) manage.py shell -c "from cases.models import Case; import sys; sys.exit(Case.objects.count() < 50000)" 2>/dev/null; then \
 	  echo "Données volumineuses absentes : seed_demo --size large (plusieurs minutes, une seule fois)…"; \
 	  $(BENCH_ENV) $(VENV_PY) manage.py load_territories && \

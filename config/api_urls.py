@@ -3,8 +3,12 @@
 Swagger UI and ReDoc load their assets from drf-spectacular-sidecar (our static files), no CDN.
 """
 
+from functools import wraps
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.csp import CSP
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -23,6 +27,27 @@ catalog_api.register(router)
 referrals_api.register(router)
 vehicles_api.register(router)
 
+
+def docs_csp(view):
+    """Let Swagger UI and ReDoc inject their styles and workers (scripts still need the nonce).
+
+    Both build their styles at run time (ReDoc through styled-components) without a nonce; the
+    documentation pages hold no data.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response._csp_config = {
+            **settings.SECURE_CSP,
+            "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+            "worker-src": [CSP.SELF, "blob:"],  # ReDoc's search runs in a worker it builds
+        }
+        return response
+
+    return wrapper
+
+
 app_name = "api"
 urlpatterns = [
     path("v1/me/", organization_api.MeView.as_view(), name="me"),
@@ -38,15 +63,23 @@ urlpatterns = [
     path(
         "docs/",
         login_not_required(
-            SpectacularSwaggerView.as_view(url_name="api:schema", title="API Mobicase")
+            docs_csp(
+                SpectacularSwaggerView.as_view(
+                    url_name="api:schema",
+                    title="API Mobicase",
+                    template_name="api/swagger_ui.html",
+                )
+            )
         ),
         name="docs",
     ),
     path(
         "redoc/",
         login_not_required(
-            SpectacularRedocView.as_view(
-                url_name="api:schema", title="API Mobicase", template_name="api/redoc.html"
+            docs_csp(
+                SpectacularRedocView.as_view(
+                    url_name="api:schema", title="API Mobicase", template_name="api/redoc.html"
+                )
             )
         ),
         name="redoc",

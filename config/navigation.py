@@ -133,6 +133,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Sites", "organizations:sites", (PLATFORM,), (ADMIN,), ("organizations:site",)),
     NavEntry("Organisation", "organizations:settings", (PLATFORM, REFERRER, FUNDER), (ADMIN,)),
     NavEntry("Journal des consultations", "cases:access_log", (PLATFORM,), (ADMIN,)),
+    NavEntry(
+        "Journal de sécurité", "organizations:security_log", (PLATFORM, REFERRER, FUNDER), (ADMIN,)
+    ),
 ]
 
 

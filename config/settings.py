@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "organizations",
     "catalog",
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +81,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "organizations.middleware.CurrentOrganizationMiddleware",
+    # After the organisation: it reads the memberships to know who must use 2FA.
+    "organizations.middleware.TwoFactorMiddleware",
+    "organizations.middleware.NoStoreMiddleware",
+    "organizations.ratelimit.RateLimitMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -92,6 +101,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
@@ -228,6 +238,40 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content Security Policy (Django 6): scripts and styles from our own static files, or inline
+# with the nonce of the response ({{ csp_nonce }}); nothing from another site.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# The cache holds the rate-limit counters: it must be shared by every application process.
+# The database cache works everywhere (`manage.py createcachetable`, run by `make migrate`);
+# Redis or Memcached (`CACHE_BACKEND` and `CACHE_LOCATION`) suit a large deployment.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": env_str("CACHE_LOCATION", "mobicase_cache"),
+    }
+}
+# Rate limits: "number/period" (s, m, h, d, with an optional count: "10/5m"); a hit answers 429.
+RATELIMIT_LOGIN_IP = env_str("RATELIMIT_LOGIN_IP", "60/10m")
+RATELIMIT_PASSWORD_RESET_IP = env_str("RATELIMIT_PASSWORD_RESET_IP", "20/h")
+RATELIMIT_PASSWORD_RESET_EMAIL = env_str("RATELIMIT_PASSWORD_RESET_EMAIL", "5/h")
+RATELIMIT_PUBLIC_SEARCH_IP = env_str("RATELIMIT_PUBLIC_SEARCH_IP", "120/m")
+RATELIMIT_PUBLIC_API_IP = env_str("RATELIMIT_PUBLIC_API_IP", "120/m")
+
+# Two-factor authentication (django-otp): TOTP apps and single-use backup codes.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Mobicase")
+TWO_FACTOR_BACKUP_CODES = 10
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import FundingAgreement, Invitation, Membership, Organization, Site, Territory, User
+from .models import (
+    FundingAgreement,
+    Invitation,
+    Membership,
+    Organization,
+    SecurityEvent,
+    Site,
+    Territory,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,6 +31,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Identité", {"fields": ["first_name", "last_name", "phone"]}),
         ("Droits", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Sécurité", {"fields": ["two_factor_enrolment_due"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
@@ -85,3 +95,24 @@ class FundingAgreementAdmin(SimpleHistoryAdmin):
     search_fields = ["programme", "reference", "organization__name", "funder__name"]
     autocomplete_fields = ["organization", "funder", "territories"]
     list_select_related = ["organization", "funder"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log, read-only: rows are written by the application only."""
+
+    list_display = ["at", "kind", "user", "username", "organization", "ip_address", "detail"]
+    list_filter = ["kind", ("organization", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["username", "user__email", "ip_address", "detail"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "organization"]
+    readonly_fields = [field.name for field in SecurityEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

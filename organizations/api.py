@@ -155,6 +155,23 @@ class OrganizationScopedMixin(TokenClientMixin):
         return self.scope_queryset(self.membership)
 
 
+class HasExportRight(permissions.BasePermission):
+    """Allow an export of personal data only to members with the export right.
+
+    Use with ``OrganizationScopedMixin`` (after ``HasMembershipRole``); log each export with
+    ``record_security_event(SecurityEvent.Kind.EXPORT, request=request._request, …)``.
+    """
+
+    message = (
+        "Votre compte n'a pas le droit d'exporter des données personnelles. Demandez-le à "
+        "l'administrateur·rice de votre plateforme."
+    )
+
+    def has_permission(self, request: Request, view) -> bool:
+        membership = resolve_api_membership(request)
+        return membership is not None and membership.may_export_personal_data
+
+
 def exception_handler(exc, context) -> Response | None:
     """Turn domain errors into 400/409 with a French ``detail``; keep DRF's format otherwise."""
     if isinstance(exc, DomainError):
@@ -167,7 +184,21 @@ def exception_handler(exc, context) -> Response | None:
         exc = exceptions.NotFound("Introuvable.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "Accès refusé.")
+    if isinstance(exc, exceptions.PermissionDenied):
+        _log_denial(context.get("request"), exc)
     return drf_exception_handler(exc, context)
+
+
+def _log_denial(request: Request | None, exc: exceptions.PermissionDenied) -> None:
+    from .models import SecurityEvent
+    from .security import record_security_event
+
+    django_request = getattr(request, "_request", None)
+    if django_request is None:
+        return  # called outside a request (nothing to attribute the refusal to)
+    record_security_event(
+        SecurityEvent.Kind.PERMISSION_DENIED, request=django_request, detail=str(exc.detail)
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

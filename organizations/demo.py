@@ -31,6 +31,7 @@ no-op: ``demo_data_exists()`` tells, and ``existing_demo_logins()`` lists the de
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import secrets
@@ -43,6 +44,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history
 
 from .errors import DomainError
@@ -78,8 +80,10 @@ class DemoLogin:
     role: str
     organization: str
     organization_kind: str
+    # The account has a confirmed TOTP device: `manage.py demo_otp EMAIL` prints its code.
+    two_factor: bool = False
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | bool]:
         return asdict(self)
 
 
@@ -131,7 +135,23 @@ def existing_demo_logins() -> list[DemoLogin]:
         .filter(user__email__endswith=DEMO_EMAIL_SUFFIX)
         .select_related("user", "organization")
     )
-    return sorted_logins(_login(m.user, m.organization, m.role) for m in memberships)
+    with_device = set(
+        TOTPDevice.objects.filter(
+            confirmed=True, user__email__endswith=DEMO_EMAIL_SUFFIX
+        ).values_list("user_id", flat=True)
+    )
+    return sorted_logins(
+        _login(m.user, m.organization, m.role, two_factor=m.user_id in with_device)
+        for m in memberships
+    )
+
+
+def demo_totp_key(email: str) -> str:
+    """The TOTP secret of a demo account: derived from its address, so the same every seed.
+
+    Demo accounts only (their password is public anyway); ``manage.py demo_otp`` shows the code.
+    """
+    return hashlib.sha256(f"mobicase-demo-totp:{email}".encode()).hexdigest()[:40]
 
 
 def demo_platforms():
@@ -343,13 +363,16 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
-def _login(user: User, organization: Organization, role: str) -> DemoLogin:
+def _login(
+    user: User, organization: Organization, role: str, *, two_factor: bool = False
+) -> DemoLogin:
     return DemoLogin(
         email=user.email,
         password=DEMO_PASSWORD,
         role=role,
         organization=organization.name,
         organization_kind=organization.kind,
+        two_factor=two_factor,
     )
 
 
@@ -370,6 +393,7 @@ class _Builder:
         self.agreements: list[FundingAgreement] = []
         self.agreement_territories: list[tuple[FundingAgreement, Territory]] = []
         self.invitations: list[Invitation] = []
+        self.totp_devices: list[TOTPDevice] = []
         self.logins: list[DemoLogin] = []
         self.used_names: dict[str, set[str]] = {}
 
@@ -448,6 +472,7 @@ class _Builder:
 
     def add_staff(self, organization, org_code: str, roles: Iterable[str]) -> list[Membership]:
         members = []
+        exporter_chosen = False
         for role in roles:
             first, last, email = self.person(org_code)
             user = User(
@@ -458,9 +483,23 @@ class _Builder:
                 phone=self.phone(organization.phone[:5]),
             )
             membership = Membership(user=user, organization=organization, role=role)
+            # One advisor per platform holds the export right, to show it; like the admin,
+            # they must then use two-factor authentication.
+            if organization.kind == Kind.PLATFORM and role == Role.ADVISOR and not exporter_chosen:
+                membership.can_export_data = exporter_chosen = True
+            two_factor = membership.requires_two_factor
+            if two_factor:
+                self.totp_devices.append(
+                    TOTPDevice(
+                        user=user,
+                        name="Application de démonstration",
+                        key=demo_totp_key(email),
+                        confirmed=True,
+                    )
+                )
             self.users.append(user)
             self.memberships.append(membership)
-            self.logins.append(_login(user, organization, role))
+            self.logins.append(_login(user, organization, role, two_factor=two_factor))
             members.append(membership)
         return members
 
@@ -558,6 +597,7 @@ class _Builder:
         )
         bulk_create_with_history(self.sites, Site)
         User.objects.bulk_create(self.users)
+        TOTPDevice.objects.bulk_create(self.totp_devices)
         bulk_create_with_history(self.memberships, Membership)
         Membership.sites.through.objects.bulk_create(
             Membership.sites.through(membership=membership, site=site)

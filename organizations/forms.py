@@ -57,6 +57,28 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = "Mot de passe"
 
 
+class TwoFactorCodeForm(forms.Form):
+    """One code: from the authentication application, or a backup code."""
+
+    code = forms.CharField(
+        label="Code de vérification",
+        max_length=20,
+        help_text="Le code à 6 chiffres affiché par votre application d'authentification, ou "
+        "l'un de vos codes de secours.",
+        error_messages={"required": "Saisissez le code affiché par votre application."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, backup_allowed: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not backup_allowed:
+            code = self.fields["code"]
+            code.help_text = "Le code à 6 chiffres affiché maintenant par l'application."
+            code.widget.attrs.update({"inputmode": "numeric", "pattern": "[0-9 ]*"})
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
@@ -144,11 +166,24 @@ class MemberForm(forms.Form):
         help_text="Les sites où cette personne travaille.",
     )
 
+    can_export_data = forms.BooleanField(
+        label="Droit d'export des données personnelles",
+        required=False,
+        help_text=(
+            "Pour un·e conseiller·e : exporter des listes de personnes (CSV, fichiers FSE+). "
+            "Impose la double authentification. Les administrateur·rices l'ont toujours."
+        ),
+    )
+
     def __init__(self, *args, membership: Membership, **kwargs) -> None:
         organization = membership.organization
         kwargs.setdefault(
             "initial",
-            {"role": membership.role, "sites": [site.pk for site in membership.sites.all()]},
+            {
+                "role": membership.role,
+                "sites": [site.pk for site in membership.sites.all()],
+                "can_export_data": membership.can_export_data,
+            },
         )
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = _role_choices(organization)
@@ -156,6 +191,17 @@ class MemberForm(forms.Form):
             self.fields["sites"].queryset = Site.objects.for_organization(organization).active()
         else:
             del self.fields["sites"]
+            del self.fields["can_export_data"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("can_export_data") and cleaned.get("role") != Membership.Role.ADVISOR:
+            self.add_error(
+                "can_export_data",
+                "Le droit d'export s'accorde à un·e conseiller·e : les administrateur·rices "
+                "l'ont toujours, les formateur·rices jamais.",
+            )
+        return cleaned
 
 
 # --- Sites --------------------------------------------------------------------------------------
@@ -208,11 +254,21 @@ class OrganizationSettingsForm(forms.ModelForm):
         model = Organization
         fields = [
             "name", "siret", "network", "address", "postcode", "commune",
-            "email", "phone", "website", "description",
+            "email", "phone", "website", "description", "two_factor_required",
         ]  # fmt: skip
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+        }
+        labels = {
+            "two_factor_required": "Double authentification obligatoire pour tous les membres",
+        }
+        help_texts = {
+            "two_factor_required": (
+                "Chaque membre devra configurer une application d'authentification à sa "
+                "prochaine page. Elle l'est toujours pour les administrateur·rices de "
+                "plateforme et pour les membres qui ont le droit d'export."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -285,3 +341,56 @@ class PasswordResetRequestForm(PasswordResetForm):
             "L'adresse avec laquelle vous vous connectez. Si elle correspond à un compte, vous "
             "recevez un lien pour choisir un nouveau mot de passe."
         )
+
+
+class SecurityLogFilterForm(forms.Form):
+    """Filters of the security log: event type, member, period."""
+
+    kind = forms.ChoiceField(label="Événement", required=False)
+    member = forms.ChoiceField(label="Membre", required=False)
+    start = forms.DateField(
+        label="Du", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 01/03/2026."},
+    )  # fmt: skip
+    end = forms.DateField(
+        label="Au", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 31/03/2026."},
+    )  # fmt: skip
+
+    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import SecurityEvent
+
+        self.fields["kind"].choices = [("", "Tous"), *SecurityEvent.Kind.choices]
+        members = (
+            Membership.objects.for_organization(organization)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__email")
+        )
+        self.fields["member"].choices = [("", "Tous")] + [
+            (str(m.user_id), f"{m.user.get_full_name() or m.user.email} ({m.user.email})")
+            for m in members
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "La fin de la période doit être le même jour ou après son début.")
+        return cleaned
+
+    def filter(self, events):
+        if not self.is_valid():
+            return events
+        data = self.cleaned_data
+        if data.get("kind"):
+            events = events.filter(kind=data["kind"])
+        if data.get("member"):
+            events = events.filter(user_id=data["member"])
+        if data.get("start"):
+            events = events.filter(at__date__gte=data["start"])
+        if data.get("end"):
+            events = events.filter(at__date__lte=data["end"])
+        return events

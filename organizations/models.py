@@ -197,6 +197,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         "équipe Mobicase", default=False, help_text="Accès à l'interface d'administration."
     )
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    two_factor_enrolment_due = models.BooleanField(
+        "doit réactiver la double authentification",
+        default=False,
+        help_text="Après une réinitialisation par un·e administrateur·rice : à la prochaine "
+        "connexion, la personne configure de nouveau son application.",
+    )
 
     objects = UserManager()
 
@@ -643,6 +649,7 @@ class SecurityEvent(models.Model):
         TWO_FACTOR_BACKUP_USED = "2fa_backup", "Code de secours utilisé"
         TWO_FACTOR_BACKUP_RENEWED = "2fa_backup_new", "Codes de secours renouvelés"
         TWO_FACTOR_RESET = "2fa_reset", "Double authentification réinitialisée par un·e admin"
+        TWO_FACTOR_POLICY = "2fa_policy", "Double authentification exigée ou non pour tous"
         EXPORT = "export", "Export de données"
         PERMISSION_DENIED = "denied", "Accès refusé"
         RATE_LIMITED = "rate_limited", "Trop de tentatives"

@@ -19,6 +19,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,12 +31,14 @@ from .models import (
     Invitation,
     Membership,
     Organization,
+    SecurityEvent,
     Site,
     Territory,
     User,
     default_invitation_expiry,
     hash_token,
 )
+from .security import record_security_event
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +372,7 @@ def change_role(
     role: str,
     by: Membership,
     sites: Iterable[Site] | None = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     """Give a member another role (and, on a platform, the sites they work at)."""
     with transaction.atomic():
@@ -379,9 +383,22 @@ def change_role(
         if membership.role == Role.ADMIN and role != Role.ADMIN:
             _ensure_not_last_admin(membership, "retirer le rôle d'administrateur·rice")
         if membership.role != role:
+            before = membership.get_role_display()
             membership.role = role
+            fields = ["role"]
+            if role != Role.ADVISOR and membership.can_export_data:
+                # The export right belongs to advisors (admins always have it).
+                membership.can_export_data = False
+                fields.append("can_export_data")
             membership._history_user = by.user
-            membership.save(update_fields=["role"])
+            membership.save(update_fields=fields)
+            record_security_event(
+                SecurityEvent.Kind.MEMBER_CHANGED,
+                request=request,
+                user=by.user,
+                organization=organization,
+                detail=f"{membership.user.email} : {before} → {membership.get_role_display()}",
+            )
         if sites is not None:
             sites = list(sites)
             if any(site.organization_id != organization.pk for site in sites):
@@ -394,8 +411,13 @@ def change_role(
     return membership
 
 
-def end_user_sessions(user: User) -> int:
-    """Log the user out everywhere: delete their sessions and API tokens; return the count."""
+def end_user_sessions(
+    user: User, *, except_session_key: str | None = None, tokens: bool = True
+) -> int:
+    """Log the user out everywhere: delete their sessions and API tokens; return the count.
+
+    Sessions verified by a second factor are sessions like the others: they end too.
+    """
     from django.contrib.sessions.models import Session
     from rest_framework.authtoken.models import Token
 
@@ -404,13 +426,17 @@ def end_user_sessions(user: User) -> int:
         session.session_key
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(AUTH_SESSION_KEY) == user_id
+        and session.session_key != except_session_key
     ]
     deleted, _ = Session.objects.filter(session_key__in=session_keys).delete()
-    Token.objects.filter(user=user).delete()
+    if tokens:
+        Token.objects.filter(user=user).delete()
     return deleted
 
 
-def deactivate_member(*, membership: Membership, by: Membership) -> Membership:
+def deactivate_member(
+    *, membership: Membership, by: Membership, request: HttpRequest | None = None
+) -> Membership:
     """Withdraw a member's access; end their sessions when no other organisation remains."""
     with transaction.atomic():
         membership = _locked_membership(membership)
@@ -424,6 +450,49 @@ def deactivate_member(*, membership: Membership, by: Membership) -> Membership:
         membership.save(update_fields=["is_active", "deactivated_at"])
         if not Membership.objects.active().for_user(membership.user).exists():
             end_user_sessions(membership.user)
+        record_security_event(
+            SecurityEvent.Kind.MEMBER_DEACTIVATED,
+            request=request,
+            user=by.user,
+            organization=membership.organization,
+            detail=membership.user.email,
+        )
+    return membership
+
+
+def set_export_right(
+    *,
+    membership: Membership,
+    allowed: bool,
+    by: Membership,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Grant or withdraw an advisor's right to export personal data (logged)."""
+    with transaction.atomic():
+        membership = _locked_membership(membership)
+        organization = membership.organization
+        _ensure_admin_of(by, organization)
+        _ensure_platform(organization, "le droit d'export")
+        if membership.can_export_data == allowed:
+            return membership
+        if allowed and membership.role != Role.ADVISOR:
+            raise DomainError(
+                "Le droit d'export s'accorde à un·e conseiller·e : les administrateur·rices "
+                "l'ont toujours, les formateur·rices jamais.",
+                code="export_role",
+                field="can_export_data",
+            )
+        membership.can_export_data = allowed
+        membership._history_user = by.user
+        membership.save(update_fields=["can_export_data"])
+        verb = "accordé à" if allowed else "retiré à"
+        record_security_event(
+            SecurityEvent.Kind.MEMBER_CHANGED,
+            request=request,
+            user=by.user,
+            organization=organization,
+            detail=f"Droit d'export des données personnelles {verb} {membership.user.email}",
+        )
     return membership
 
 
@@ -611,8 +680,14 @@ def update_organization(
     website: str = "",
     description: str = "",
     coverage: Iterable[Territory] | None = None,
+    two_factor_required: bool | None = None,
+    request: HttpRequest | None = None,
 ) -> Organization:
-    """Change the organisation's identity and contact details (and a platform's coverage)."""
+    """Change the organisation's identity and contact details (and a platform's coverage).
+
+    ``two_factor_required`` (when given) makes two-factor authentication mandatory for every
+    member, or leaves it to the roles that always need it; the change is logged.
+    """
     from .validators import validate_siret
 
     siret = "".join((siret or "").split())
@@ -630,13 +705,30 @@ def update_organization(
         locked.address, locked.postcode, locked.commune = address, postcode, commune
         locked.email, locked.phone, locked.website = email, phone, website
         locked.description = description
+        policy_changed = (
+            two_factor_required is not None and locked.two_factor_required != two_factor_required
+        )
+        if policy_changed:
+            locked.two_factor_required = two_factor_required
         locked._history_user = by.user
         locked.save(
             update_fields=[
                 "name", "siret", "network", "address", "postcode", "commune",
-                "email", "phone", "website", "description",
+                "email", "phone", "website", "description", "two_factor_required",
             ]
         )  # fmt: skip
+        if policy_changed:
+            record_security_event(
+                SecurityEvent.Kind.TWO_FACTOR_POLICY,
+                request=request,
+                user=by.user,
+                organization=locked,
+                detail=(
+                    "Obligatoire pour tous les membres"
+                    if two_factor_required
+                    else "Obligatoire seulement pour les rôles qui l'exigent"
+                ),
+            )
         if coverage is not None:
             set_coverage(organization=locked, territories=coverage, by=by)
     return locked

@@ -107,3 +107,47 @@ def membership_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+EXPORT_REFUSED = (
+    "Votre compte n'a pas le droit d'exporter des données personnelles. Demandez-le à "
+    "l'administrateur·rice de votre plateforme."
+)
+
+
+def export_right_required(view: Callable) -> Callable:
+    """Let an export of personal data run only for members with the export right, and log it.
+
+    The right: platform admins always, advisors their admin granted it (``can_export_data``);
+    the session must have passed the second factor. Each export that answers is written to the
+    security log (``EXPORT``) with the page and its filters.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        from .models import SecurityEvent
+        from .security import record_security_event
+        from .two_factor import is_verified
+
+        membership: Membership | None = getattr(request, "membership", None)
+        if membership is None:
+            raise NoMembership(NoMembership.message)
+        if not membership.may_export_personal_data:
+            raise PermissionDenied(EXPORT_REFUSED)
+        if not is_verified(request):
+            raise PermissionDenied(
+                "Un export de données personnelles demande la double authentification : "
+                "activez-la sur votre profil."
+            )
+        response = view(request, *args, **kwargs)
+        if response.status_code < 400:
+            match = request.resolver_match
+            record_security_event(
+                SecurityEvent.Kind.EXPORT,
+                request=request,
+                detail=match.view_name if match else request.path,
+            )
+        return response
+
+    wrapper.exports_personal_data = True  # type: ignore[attr-defined]
+    return wrapper

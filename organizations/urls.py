@@ -18,6 +18,12 @@ urlpatterns = [
         name="member_reactivate",
     ),
     path(
+        "membres/<uuid:membership_id>/double-authentification/reinitialiser/",
+        views.member_two_factor_reset,
+        name="member_two_factor_reset",
+    ),
+    path("journal-de-securite/", views.security_log, name="security_log"),
+    path(
         "invitations/<uuid:invitation_id>/renvoyer/",
         views.invitation_resend,
         name="invitation_resend",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_accounts as views
+from . import views_two_factor
 
 app_name = "accounts"
 urlpatterns = [
@@ -22,4 +23,16 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("double-authentification/", views_two_factor.verify, name="two_factor_verify"),
+    path("double-authentification/activer/", views_two_factor.setup, name="two_factor_setup"),
+    path(
+        "double-authentification/codes-de-secours/",
+        views_two_factor.backup_codes,
+        name="two_factor_backup_codes",
+    ),
+    path(
+        "double-authentification/desactiver/",
+        views_two_factor.disable,
+        name="two_factor_disable",
+    ),
 ]

@@ -11,10 +11,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import services, two_factor
 from .errors import DomainError
 from .forms import InvitationAcceptForm, LoginForm, PasswordResetRequestForm, ProfileForm
-from .models import Invitation, Membership, User
+from .models import Invitation, Membership, SecurityEvent, User
+from .security import record_security_event
 from .tenancy import switch_organization
 
 # Codes of check_invitation_usable(): the link itself is dead, the page says why.
@@ -35,20 +36,44 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         # The lockout page promises that a new password lets the person in again.
         services.lift_login_lockout(email=self.user.email)
+        record_security_event(
+            SecurityEvent.Kind.PASSWORD_CHANGED,
+            request=self.request,
+            user=self.user,
+            detail="Par le lien de réinitialisation",
+        )
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        record_security_event(
+            SecurityEvent.Kind.PASSWORD_RESET, request=self.request, user=user, username=email
+        )
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_security_event(SecurityEvent.Kind.PASSWORD_CHANGED, request=self.request)
         return response
 
 
 login = login_not_required(LoginView.as_view())
 logout = auth_views.LogoutView.as_view()
-password_reset = login_not_required(
-    auth_views.PasswordResetView.as_view(
-        form_class=PasswordResetRequestForm,
-        template_name="accounts/password_reset_form.html",
-        email_template_name="accounts/password_reset_email.txt",
-        subject_template_name="accounts/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-    )
-)
+password_reset = login_not_required(PasswordResetView.as_view())
 password_reset_done = login_not_required(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
@@ -58,10 +83,7 @@ password_reset_complete = login_not_required(
         template_name="accounts/password_reset_complete.html"
     )
 )
-password_change = auth_views.PasswordChangeView.as_view(
-    template_name="accounts/password_change_form.html",
-    success_url=reverse_lazy("accounts:password_change_done"),
-)
+password_change = PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view(
     template_name="accounts/password_change_done.html"
 )
@@ -88,7 +110,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         .prefetch_related("sites")
         .order_by("organization__name")
     )
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "two_factor_enabled": two_factor.has_two_factor(user),
+        "two_factor_required": two_factor.user_requires_two_factor(user),
+        "backup_codes_left": two_factor.backup_codes_left(user),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 def _dead_invitation(request: HttpRequest, error: DomainError) -> HttpResponse:

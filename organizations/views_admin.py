@@ -6,21 +6,25 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import services
+from . import services, two_factor
 from .errors import DomainError
 from .forms import (
     FundingAgreementForm,
     InviteForm,
     MemberForm,
     OrganizationSettingsForm,
+    SecurityLogFilterForm,
     SiteForm,
 )
-from .models import FundingAgreement, Invitation, Membership, Organization, Site
+from .models import FundingAgreement, Invitation, Membership, Organization, SecurityEvent, Site
 from .tenancy import role_required
 
 Role = Membership.Role
@@ -65,9 +69,11 @@ def _invitations_of(request: HttpRequest):
 @require_GET
 def members(request: HttpRequest) -> HttpResponse:
     """List the members with their role, sites and status, and the invitations not yet used."""
+    confirmed_devices = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
     memberships = (
         _members_of(request)
         .prefetch_related("sites")
+        .annotate(has_two_factor=Exists(confirmed_devices))
         .order_by("-is_active", "user__last_name", "user__first_name", "user__email")
     )
     invitations = (
@@ -105,20 +111,50 @@ def member_edit(request: HttpRequest, membership_id) -> HttpResponse:
     membership = get_object_or_404(_members_of(request), id=membership_id)
     form = MemberForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.change_role(
-                membership=membership,
-                role=form.cleaned_data["role"],
-                sites=form.cleaned_data.get("sites"),
-                by=request.membership,
-            )
+            with transaction.atomic():
+                services.change_role(
+                    membership=membership,
+                    role=data["role"],
+                    sites=data.get("sites"),
+                    by=request.membership,
+                    request=request,
+                )
+                if "can_export_data" in form.fields:
+                    services.set_export_right(
+                        membership=membership,
+                        allowed=data["can_export_data"],
+                        by=request.membership,
+                        request=request,
+                    )
         except DomainError as error:
             _add_domain_error(form, error)
         else:
             messages.success(request, f"Les droits de {membership.user} sont enregistrés.")
             return redirect("organizations:members")
-    context = {"form": form, "member": membership}
+    context = {
+        "form": form,
+        "member": membership,
+        "two_factor_enabled": two_factor.has_two_factor(membership.user),
+    }
     return render(request, "organizations/member_form.html", context)
+
+
+@admin_only
+@require_POST
+def member_two_factor_reset(request: HttpRequest, membership_id) -> HttpResponse:
+    """Remove a member's 2FA devices (lost phone): they enrol again at their next login."""
+    membership = get_object_or_404(_members_of(request), id=membership_id)
+    _act(
+        request,
+        lambda: two_factor.reset_two_factor(
+            membership=membership, by=request.membership, request=request
+        ),
+        f"La double authentification de {membership.user} est réinitialisée : un e-mail l'en "
+        "informe et elle ou il la configurera de nouveau à sa prochaine connexion.",
+    )
+    return redirect("organizations:member_edit", membership_id=membership.pk)
 
 
 @admin_only
@@ -127,7 +163,9 @@ def member_deactivate(request: HttpRequest, membership_id) -> HttpResponse:
     membership = get_object_or_404(_members_of(request), id=membership_id)
     _act(
         request,
-        lambda: services.deactivate_member(membership=membership, by=request.membership),
+        lambda: services.deactivate_member(
+            membership=membership, by=request.membership, request=request
+        ),
         f"L'accès de {membership.user} est désactivé.",
     )
     return redirect("organizations:members")
@@ -262,7 +300,10 @@ def settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(
-                organization=organization, by=request.membership, **form.cleaned_data
+                organization=organization,
+                by=request.membership,
+                request=request,
+                **form.cleaned_data,
             )
         except DomainError as error:
             _add_domain_error(form, error)
@@ -339,3 +380,25 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 def agreement_edit(request: HttpRequest, agreement_id) -> HttpResponse:
     agreement = get_object_or_404(_agreements_of(request), id=agreement_id)
     return _agreement_form_page(request, agreement)
+
+
+# --- Security log -------------------------------------------------------------------------------
+
+SECURITY_LOG_PAGE_SIZE = 50
+
+
+@admin_only
+@require_GET
+def security_log(request: HttpRequest) -> HttpResponse:
+    """The organisation's security events and its members' account events, newest first."""
+    form = SecurityLogFilterForm(request.GET or None, organization=request.organization)
+    events = form.filter(
+        SecurityEvent.objects.for_organization(request.organization).select_related(
+            "user", "organization"
+        )
+    ).order_by("-at", "-id")
+    page = Paginator(events, SECURITY_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "organizations/security_log.html", context)

@@ -63,16 +63,35 @@ def page(browser, live_server):
 
 @pytest.fixture
 def sign_in(page):
-    """``sign_in(membership)`` logs in through the real login form and waits to leave it."""
+    """``sign_in(membership)`` logs in through the real login form and waits to leave it.
 
+    A member who must use two-factor authentication gets a confirmed TOTP device first; when
+    the code is asked for, the code the device shows now is typed.
+    """
+
+    from organizations.two_factor import user_requires_two_factor
     from tests.factories import DEFAULT_PASSWORD
+    from tests.otp import confirmed_device
 
     def _sign_in(membership):
+        user = membership.user
+        device = confirmed_device(user) if user_requires_two_factor(user) else None
         page.goto("/compte/connexion/")
-        page.get_by_label("Adresse e-mail").fill(membership.user.email)
+        page.get_by_label("Adresse e-mail").fill(user.email)
         page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
         expect(page).not_to_have_url(re.compile(r"/compte/connexion/"))
+        if "/compte/double-authentification/" in page.url:
+            type_two_factor_code(page, device or confirmed_device(user))
         page.wait_for_load_state("networkidle")
 
     return _sign_in
+
+
+def type_two_factor_code(page, device) -> None:
+    """Type the code the device shows now on the code page, and wait to leave it."""
+    from tests.otp import current_code
+
+    page.get_by_label("Code de vérification").fill(current_code(device))
+    page.get_by_role("button", name="Valider").click()
+    expect(page).not_to_have_url(re.compile(r"/compte/double-authentification/"))

@@ -42,6 +42,8 @@ def pytest_configure(config) -> None:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.AXES_ENABLED = True
+    # Rate-limit counters in memory, emptied before each test (see _empty_cache).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -72,6 +74,14 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test with no rate-limit count left by another."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -137,11 +147,23 @@ def fanny(departement) -> Membership:
 
 
 def client_for(membership: Membership) -> Client:
-    """Return a test client logged in as the membership's user, in its organisation."""
+    """Return a test client logged in as the membership's user, in its organisation.
+
+    A member who must use two-factor authentication gets a confirmed TOTP device; whoever has
+    one gets a session that has passed the code, as after a real login.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from organizations.two_factor import has_two_factor, user_requires_two_factor
+    from tests.otp import confirmed_device
+
     client = Client()
     client.force_login(membership.user)
     session = client.session
     session["current_organization_id"] = str(membership.organization_id)
+    user = membership.user
+    if user_requires_two_factor(user) or has_two_factor(user):
+        session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
     session.save()
     return client
 

@@ -31,6 +31,10 @@ EXEMPT: dict[str, str] = {
     "catalog:aid_public": "public page of a published aid; unpublished ones are 404 for all",
     "api:aid-list": "public read of the published catalogue, no tenant data",
     "api:aid-detail": "public read of a published aid; unpublished ones are 404 for all",
+    "accounts:two_factor_verify": "the logged-in user's own second factor; no object in the URL",
+    "accounts:two_factor_setup": "the logged-in user's own enrolment; no object in the URL",
+    "accounts:two_factor_backup_codes": "the logged-in user's own backup codes; no object in URL",
+    "accounts:two_factor_disable": "the logged-in user's own devices; no object in the URL",
 }
 # Namespaces outside the tenancy contract.
 EXEMPT_NAMESPACES: dict[str, str] = {

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from organizations.models import FundingAgreement, Organization, Site
@@ -26,6 +27,19 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 KIND_CHOICES = [("", "Tous les types"), *VehicleKind.choices]
+# Photos are shown in the browser: only the formats it displays, recognised by their content.
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_REFUSED = (
+    "Cette photo n'est pas une image JPEG, PNG ou WebP : prenez-la de nouveau, ou enregistrez-la "
+    "dans l'un de ces formats."
+)
+
+
+def check_photo_format(photo) -> None:
+    """Refuse an image whose content (read by Pillow) is not JPEG, PNG or WebP."""
+    image = getattr(photo, "image", None)  # set by forms.ImageField once Pillow opened the file
+    if image is None or image.format not in PHOTO_FORMATS:
+        raise forms.ValidationError(PHOTO_REFUSED)
 
 
 def _sites(organization: Organization):
@@ -62,6 +76,8 @@ class PhotosField(forms.ImageField):
         cleaned = [super(PhotosField, self).clean(f, initial) for f in files]
         if any(f.size > MAX_PHOTO_BYTES for f in cleaned):
             raise forms.ValidationError("Chaque photo doit peser moins de 8 Mo.")
+        for photo in cleaned:
+            check_photo_format(photo)
         return cleaned
 
 
@@ -85,6 +101,12 @@ class VehicleForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """The service checks the fleet number (with the right message); skip the model's."""
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            check_photo_format(photo)
+        return photo
 
     def vehicle_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

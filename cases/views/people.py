@@ -52,6 +52,7 @@ from cases.views.common import (
     platform_admin_required,
 )
 from organizations.errors import DomainError
+from organizations.tenancy import export_right_required
 
 GET_POST = require_http_methods(["GET", "POST"])
 PAGE_SIZE = 25
@@ -118,6 +119,7 @@ CSV_COLUMNS = [
 
 
 @caseworker_required
+@export_right_required
 @require_GET
 def case_export(request: HttpRequest) -> HttpResponse:
     """Download the filtered list as CSV (semicolons, for spreadsheets set to French)."""

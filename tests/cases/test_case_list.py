@@ -66,6 +66,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 @pytest.mark.cross_tenant("cases:case_list", "cases:case_export")
 def test_another_platforms_cases_never_show_in_the_list_or_the_export(login, alice, chloe):
+    alice.can_export_data = True
+    alice.save(update_fields=["can_export_data"])
     theirs = CaseFactory(organization=chloe.organization, advisor=chloe)
     mine = CaseFactory(organization=alice.organization, advisor=alice)
     page = login(alice).get(reverse("cases:case_list"), {"perimetre": "all"}).content.decode()
@@ -171,6 +173,8 @@ def test_an_htmx_request_gets_only_the_results_fragment(login, alice):
 
 
 def test_the_export_follows_the_filters_and_logs_each_person_exported(login, alice):
+    alice.can_export_data = True
+    alice.save(update_fields=["can_export_data"])
     kept = CaseFactory(
         beneficiary=BeneficiaryFactory(
             organization=alice.organization, first_name="Inès", last_name="Moreau",

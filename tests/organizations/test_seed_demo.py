@@ -147,7 +147,9 @@ def test_the_logins_file_lists_every_demo_user_with_the_shared_password(demo_ter
     assert {(login["organization_kind"], login["role"]) for login in logins} == set(
         HEADING_BY_KIND_AND_ROLE
     )
-    assert set(logins[0]) == {"email", "password", "role", "organization", "organization_kind"}
+    assert set(logins[0]) == {
+        "email", "password", "role", "organization", "organization_kind", "two_factor",
+    }  # fmt: skip
 
 
 def test_every_demo_user_can_log_in_and_lands_on_the_home_of_their_role(demo_territories, tmp_path):
@@ -161,6 +163,14 @@ def test_every_demo_user_can_log_in_and_lands_on_the_home_of_their_role(demo_ter
             {"username": login["email"], "password": login["password"]},
             follow=True,
         )
+        if login["two_factor"]:
+            assert response.redirect_chain[-1][0].startswith(reverse("accounts:two_factor_verify"))
+            out = StringIO()
+            call_command("demo_otp", login["email"], stdout=out)
+            code = out.getvalue().strip().splitlines()[-1]
+            response = client.post(
+                response.redirect_chain[-1][0], {"code": code, "next": "/"}, follow=True
+            )
 
         html = unescape(response.content.decode())
         heading = HEADING_BY_KIND_AND_ROLE[(login["organization_kind"], login["role"])]
@@ -235,3 +245,82 @@ def test_demo_logins_prints_a_table_of_the_logins(demo_territories, tmp_path):
 def test_demo_logins_explains_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="Fichier introuvable"):
         call_command("demo_logins", str(tmp_path / "absent.json"))
+
+
+# --- Two-factor authentication in the demo ------------------------------------------------------
+
+
+def test_platform_admins_and_one_advisor_per_platform_use_two_factor(demo_territories, tmp_path):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    path = tmp_path / "logins.json"
+    seed(logins_json=path)
+
+    with_device = set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user__email", flat=True)
+    )
+    exporters = Membership.objects.filter(can_export_data=True).select_related("organization")
+    assert sorted(m.organization.slug for m in exporters) == [
+        "mobilite-solidaire-metropole",
+        "roule-solidaire-artois",
+    ]
+    assert all(m.role == Role.ADVISOR for m in exporters)
+    required = {
+        m.user.email
+        for m in Membership.objects.select_related("user", "organization")
+        if m.requires_two_factor
+    }
+    assert with_device == required
+    assert len(required) == 4
+    logins = json.loads(path.read_text(encoding="utf-8"))
+    assert {login["email"] for login in logins if login["two_factor"]} == required
+
+
+def test_the_demo_totp_secrets_come_from_the_addresses_so_the_same_seed_gives_the_same(
+    demo_territories,
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    seed(seed=5)
+
+    devices = TOTPDevice.objects.select_related("user")
+    assert devices.exists()
+    assert all(device.key == demo.demo_totp_key(device.user.email) for device in devices)
+
+
+def test_demo_logins_explains_how_to_get_the_code(demo_territories, tmp_path):
+    path = tmp_path / "logins.json"
+    seed(logins_json=path)
+    out = StringIO()
+
+    call_command("demo_logins", str(path), stdout=out)
+
+    assert "code demandé" in out.getvalue()
+    assert "manage.py demo_otp E-MAIL" in out.getvalue()
+
+
+def test_demo_otp_prints_the_current_code_of_a_demo_account(demo_territories):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    seed()
+    device = TOTPDevice.objects.select_related("user").first()
+    out = StringIO()
+
+    call_command("demo_otp", device.user.email.upper(), stdout=out)
+
+    code = out.getvalue().strip().splitlines()[-1]
+    assert len(code) == 6 and code.isdigit()
+    assert device.verify_token(code)
+
+
+def test_demo_otp_refuses_any_account_that_is_not_a_demo_account(db):
+    from tests.factories import UserFactory
+    from tests.otp import confirmed_device
+
+    real = UserFactory(email="directrice@plateforme.fr")
+    confirmed_device(real)
+
+    with pytest.raises(CommandError, match="n'est pas un compte de démonstration"):
+        call_command("demo_otp", real.email)
+    with pytest.raises(CommandError, match="n'existe pas"):
+        call_command("demo_otp", "personne@msm.mobicase.test")

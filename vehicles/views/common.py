@@ -42,9 +42,35 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def image_content_type(stream) -> str:
+    """The type of a stored photo read from its first bytes, never from its name."""
+    head = stream.read(12)
+    stream.seek(0)
+    for signature, content_type in IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    # Not an image we accept (an old upload): the browser downloads it rather than show it.
+    return "application/octet-stream"
+
+
 def stream_file(field_file, *, filename: str, inline: bool = False) -> FileResponse:
+    """Stream a stored file of the current platform; photos shown inline with their real type."""
     try:
         stream = field_file.open("rb")
     except (FileNotFoundError, ValueError) as missing:
         raise Http404("Ce fichier n'est plus disponible.") from missing
-    return FileResponse(stream, as_attachment=not inline, filename=filename)
+    if not inline:
+        return FileResponse(stream, as_attachment=True, filename=filename)
+    content_type = image_content_type(stream)
+    as_attachment = content_type == "application/octet-stream"
+    return FileResponse(
+        stream, as_attachment=as_attachment, filename=filename, content_type=content_type
+    )

@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from organizations.models import Membership, Organization
 
-COLUMNS = [("email", "E-mail"), ("role", "Rôle"), ("organization", "Organisation")]
+COLUMNS = [
+    ("email", "E-mail"),
+    ("role", "Rôle"),
+    ("organization", "Organisation"),
+    ("two_factor", "Double authentification"),
+]
 
 
 def _label(choices, value: str) -> str:
@@ -43,6 +48,7 @@ class Command(BaseCommand):
                     f"{login['organization']} "
                     f"({_label(Organization.Kind.choices, login['organization_kind'])})"
                 ),
+                "two_factor": "code demandé" if login.get("two_factor") else "—",
             }
             for login in logins
         ]
@@ -63,4 +69,10 @@ class Command(BaseCommand):
         passwords = sorted({login["password"] for login in logins})
         label = "Mot de passe commun" if len(passwords) == 1 else "Mots de passe"
         self.stdout.write(f"{label} : {', '.join(passwords)}")
+        if any(login.get("two_factor") for login in logins):
+            self.stdout.write(
+                "Double authentification : après le mot de passe, ces comptes demandent un code "
+                "à 6 chiffres (valable 30 secondes). Obtenez-le, dans un autre terminal, avec :"
+            )
+            self.stdout.write("  .venv/bin/python manage.py demo_otp E-MAIL")
         self.stdout.write("")
