@@ -16,11 +16,10 @@ from organizations.models import Organization
 from organizations.tenancy import membership_required, role_required
 
 from ..charts import bar_chart, column_chart
-from ..engine import Report, compute
+from ..engine import Report, compute, compute_for_agreements
 from ..forms import FixedPeriodForm, FreePeriodForm, presets
 from ..models import ReportJob
 from ..pdf import KEY_FIGURES, TERRITORY_BREAKDOWNS
-from ..periods import Period
 from ..scopes import (
     Scope,
     check_period,
@@ -103,17 +102,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def funder_agreements(request: HttpRequest) -> HttpResponse:
     """« Mes conventions »: each agreement the funder holds, with its key figures to date."""
     agreements = list(visible_agreements(request.membership).order_by("-end_date", "programme"))
-    rows = []
-    for agreement in agreements:
-        scope = resolve_scope(request.membership, f"agreement:{agreement.pk}")
-        period = Period(agreement.start_date, agreement.end_date)
-        report = compute(
-            scope,
-            period,
-            suppress=True,
-            codes=("people_accompanied", "new_entries", "exits", "positive_exit_rate"),
-        )
-        rows.append({"agreement": agreement, "scope": scope, "report": report})
+    reports = compute_for_agreements(
+        agreements,
+        codes=("people_accompanied", "new_entries", "exits", "positive_exit_rate"),
+        suppress=True,
+    )
+    rows = [
+        {"agreement": agreement, "scope": report.scope, "report": report}
+        for agreement, report in reports
+    ]
     return render(request, "reporting/agreements.html", {"rows": rows})
 
 

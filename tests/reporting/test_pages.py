@@ -392,3 +392,37 @@ def test_pdftotext_reads_the_report(advisor, django_capture_on_commit_callbacks,
     text = text_of(pdf, tmp_path)
     assert "Bilan d'activité" in text and "Mobilité Solidaire Lille" in text
     assert "Annexe : méthode et définitions" in text
+
+
+def test_the_funders_list_reads_each_agreement_as_its_own_page_does_in_constant_queries(
+    funder_member, world, django_assert_max_num_queries
+):
+    from reporting.engine import compute
+    from reporting.periods import Period
+    from reporting.scopes import agreement_scope
+    from tests.factories import FundingAgreementFactory
+
+    client = client_for(funder_member)
+    with django_assert_max_num_queries(16) as one:
+        client.get(reverse("reporting:agreements"))
+    for year in (2024, 2025):
+        second = FundingAgreementFactory(
+            organization=world.other,
+            funder=world.funder,
+            programme=f"Convention {year}",
+            start_date=w.d(1, 1, year),
+            end_date=w.d(12, 31, year),
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("reporting:agreements"))
+    rows = {row["agreement"].pk: row["report"] for row in response.context["rows"]}
+    assert len(rows) == 3
+    own = compute(
+        agreement_scope(world.agreement),
+        Period(world.agreement.start_date, world.agreement.end_date),
+        suppress=True,
+        codes=("people_accompanied", "new_entries", "exits", "positive_exit_rate"),
+    )
+    listed = rows[world.agreement.pk]
+    assert [r.display for r in listed.results] == [r.display for r in own.results]
+    assert rows[second.pk]["people_accompanied"].display == "0"
