@@ -35,9 +35,14 @@ funder_required = role_required("admin", "funder", kinds=(Kind.FUNDER,))
 
 
 def _period_form(request: HttpRequest, scope: Scope, suppressed: bool):
+    data = request.GET if {"start", "end", "period"} & set(request.GET) else None
     if suppressed:
-        return FixedPeriodForm(request.GET or None, scope=scope)
-    return FreePeriodForm(request.GET or None)
+        return FixedPeriodForm(data, scope=scope)
+    form = FreePeriodForm(data)
+    if data is None:
+        period = form.chosen_period()
+        form.initial = {"start": period.start, "end": period.end}
+    return form
 
 
 def _charted(report: Report) -> list[dict]:
