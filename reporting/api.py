@@ -53,7 +53,12 @@ class IndicatorSerializer(serializers.Serializer):
     section = serializers.CharField()
     value = serializers.FloatField(allow_null=True, help_text="Vide si masquée ou sans objet.")
     display = serializers.CharField()
-    count = serializers.IntegerField(allow_null=True)
+    count = serializers.IntegerField(
+        allow_null=True, help_text="Effectif sur lequel porte un taux, une moyenne ou un montant."
+    )
+    count_unit = serializers.CharField(
+        allow_blank=True, help_text="Ce que compte `count` (« sorties », « décisions »…)."
+    )
     suppressed = serializers.BooleanField()
     note = serializers.CharField(allow_blank=True)
     breakdowns = BreakdownSerializer(many=True)

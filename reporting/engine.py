@@ -23,6 +23,8 @@ from .periods import Period
 from .scopes import Scope, agreement_scope
 from .suppression import COMPLEMENTARY, PRIMARY, WITHHELD, is_small, protect
 
+COUNT_UNITS = ("people", "cases", "count", "days")
+
 
 @dataclass
 class ShownCell:
@@ -74,6 +76,7 @@ class Result:
             "value": self.value,
             "display": self.display,
             "count": self.count,
+            "count_unit": self.indicator.count_unit,
             "suppressed": bool(self.hidden),
             "note": self.note,
             "breakdowns": [
@@ -175,11 +178,12 @@ def _display(value, unit: str, hidden: str, is_count: bool) -> str:
 def _present_breakdown(
     indicator: Indicator, value: Value, breakdown: Breakdown, *, suppress: bool, total_hidden: str
 ) -> ShownBreakdown:
-    unit = indicator.unit
+    unit = breakdown.unit or indicator.unit
+    cells_are_counts = unit in COUNT_UNITS if breakdown.unit else indicator.is_count
     cells = breakdown.cells
     hidden = [""] * len(cells)
     if suppress:
-        if indicator.is_count:
+        if cells_are_counts:
             basis = [c.value for c in cells]
             total = None if total_hidden else value.value
         else:
@@ -196,7 +200,7 @@ def _present_breakdown(
         if flag == WITHHELD:
             display = "—"
         elif flag == PRIMARY:
-            display = SMALL_CELL if indicator.is_count else SECRET
+            display = SMALL_CELL if cells_are_counts else SECRET
         elif flag == COMPLEMENTARY:
             display = SECRET
         else:

@@ -195,6 +195,7 @@ def active_cases(data: ReportData) -> Value:
     unit="days_mean",
     section="activity",
     is_count=False,
+    count_unit="sorties",
 )
 def mean_duration(data: ReportData) -> Value:
     cases = data.cases

@@ -37,6 +37,8 @@ class Breakdown:
     # The cells add up to the indicator's value (one category each): complementary suppression
     # applies. Multi-valued breakdowns (a person with several barriers) are not additive.
     additive: bool = True
+    # The cells' unit when it is not the indicator's (counts of barriers under a percentage).
+    unit: str = ""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Indicator:
     compute: Callable[[ReportData], Value]
     # Counts of people or things (suppressed under 5); rates and amounts follow their count.
     is_count: bool = True
+    # What the count of a rate, a mean or an amount counts (« sorties », « décisions »…).
+    count_unit: str = ""
 
 
 SECTIONS = {
@@ -76,14 +80,23 @@ REGISTRY: dict[str, Indicator] = {}
 
 
 def indicator(
-    code: str, *, label: str, definition: str, unit: str, section: str, is_count: bool = True
+    code: str,
+    *,
+    label: str,
+    definition: str,
+    unit: str,
+    section: str,
+    is_count: bool = True,
+    count_unit: str = "",
 ) -> Callable[[Callable[[ReportData], Value]], Callable[[ReportData], Value]]:
     """Register the decorated function as the computation of indicator ``code``."""
 
     def register(compute: Callable[[ReportData], Value]) -> Callable[[ReportData], Value]:
         if code in REGISTRY:
             raise ValueError(f"Indicator {code} is defined twice.")
-        REGISTRY[code] = Indicator(code, label, definition, unit, section, compute, is_count)
+        REGISTRY[code] = Indicator(
+            code, label, definition, unit, section, compute, is_count, count_unit
+        )
         return compute
 
     return register

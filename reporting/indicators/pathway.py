@@ -72,6 +72,7 @@ def referrals_received(data: ReportData) -> Value:
     unit="percent",
     section="referrals",
     is_count=False,
+    count_unit="décisions",
 )
 def referral_acceptance_rate(data: ReportData) -> Value:
     episodes = data.referrals
@@ -93,6 +94,7 @@ def referral_acceptance_rate(data: ReportData) -> Value:
     unit="days_mean",
     section="referrals",
     is_count=False,
+    count_unit="prescriptions ayant reçu une réponse",
 )
 def referral_first_answer_days(data: ReportData) -> Value:
     episodes = data.referrals
@@ -209,6 +211,7 @@ def barrier_changes(items: pd.DataFrame) -> pd.DataFrame:
     unit="percent",
     section="diagnostics",
     is_count=False,
+    count_unit="personnes",
 )
 def barrier_change(data: ReportData) -> Value:
     changes = barrier_changes(data.compared_items)
@@ -218,7 +221,11 @@ def barrier_change(data: ReportData) -> Value:
         percent(lifted, len(at_entry)),
         [
             Breakdown(
-                "change", "Évolution des freins", counts(changes["change"], CHANGES), additive=False
+                "change",
+                "Évolution des freins",
+                counts(changes["change"], CHANGES),
+                additive=False,
+                unit="count",
             )
         ],
         count=changes.attrs.get("cases", 0),
@@ -253,6 +260,7 @@ def workshops_held(data: ReportData) -> Value:
     unit="hours",
     section="sessions",
     is_count=False,
+    count_unit="ateliers",
 )
 def workshop_hours(data: ReportData) -> Value:
     workshops = data.workshops.copy()
@@ -309,6 +317,7 @@ def workshop_participants(data: ReportData) -> Value:
     unit="percent",
     section="sessions",
     is_count=False,
+    count_unit="présences notées",
 )
 def attendance_rate(data: ReportData) -> Value:
     seats = data.registrations
@@ -356,6 +365,7 @@ def appointments_held(data: ReportData) -> Value:
     unit="hours",
     section="sessions",
     is_count=False,
+    count_unit="rendez-vous",
 )
 def appointment_hours(data: ReportData) -> Value:
     appointments = data.appointments

@@ -81,6 +81,7 @@ def loan_days(data: ReportData) -> Value:
     unit="percent",
     section="loans",
     is_count=False,
+    count_unit="jours de disponibilité des véhicules",
 )
 def fleet_occupancy(data: ReportData) -> Value:
     fleet = data.scope.fleet()
@@ -172,6 +173,7 @@ def aid_applications(data: ReportData) -> Value:
     unit="euros",
     section="aids",
     is_count=False,
+    count_unit="demandes accordées",
 )
 def aid_amount_granted(data: ReportData) -> Value:
     aids = data.aid_applications
@@ -229,6 +231,7 @@ def exit_situation(data: ReportData) -> Value:
     unit="percent",
     section="outcomes",
     is_count=False,
+    count_unit="sorties",
 )
 def positive_exit_rate(data: ReportData) -> Value:
     exits = data.exits
