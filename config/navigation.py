@@ -62,6 +62,10 @@ NAVIGATION: list[NavEntry] = [
             "vehicles:case_loans",
             "vehicles:loan_create",
             "vehicles:waiting_add",
+            "privacy:person",
+            "privacy:preview",
+            "privacy:erase",
+            "privacy:export_",
         ),
     ),
     NavEntry("À faire", "cases:todo", (PLATFORM,), (ADMIN, ADVISOR)),
@@ -125,6 +129,13 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Sites", "organizations:sites", (PLATFORM,), (ADMIN,), ("organizations:site",)),
     NavEntry("Organisation", "organizations:settings", (PLATFORM, REFERRER, FUNDER), (ADMIN,)),
     NavEntry("Journal des consultations", "cases:access_log", (PLATFORM,), (ADMIN,)),
+    NavEntry(
+        "Demandes RGPD",
+        "privacy:register",
+        (PLATFORM,),
+        (ADMIN,),
+        ("privacy:register", "privacy:answer"),
+    ),
 ]
 
 
