@@ -291,7 +291,8 @@ TARGETS: tuple[Target, ...] = (
         IdempotencyRecord,
         "Réponses enregistrées de l'API",
         lambda r: f"Réponse du {_day(r.created_at)}",
-        blank=("response_body",),
+        blank=("key", "response_body"),
+        delete=True,
     ),
 )
 

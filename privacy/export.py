@@ -209,7 +209,10 @@ def _related_to_load(model: type[models.Model], skip: tuple[str, ...]) -> list[s
 
 
 def _rows(model: type[models.Model], ids: set, *, skip: tuple[str, ...], order: tuple[str, ...]):
-    rows = model._default_manager.filter(pk__in=ids).select_related(*_related_to_load(model, skip))
+    rows = model._default_manager.filter(pk__in=ids)
+    related = _related_to_load(model, skip)
+    if related:
+        rows = rows.select_related(*related)
     return list(rows.order_by(*order, "pk"))
 
 
