@@ -144,7 +144,7 @@ def _french_number(value: Decimal) -> str:
 
 
 def _entry(obj: models.Model, model_field: models.Field) -> Entry:
-    label = str(model_field.verbose_name)
+    label = "identifiant" if model_field.primary_key else str(model_field.verbose_name)
     value = getattr(obj, model_field.name)
     if model_field.is_relation:
         text = _label(value)
