@@ -328,6 +328,7 @@ class Change:
 @dataclass
 class Group:
     label: str
+    deleted: bool = False  # the rows go, with every version of their history
     changes: list[Change] = field(default_factory=list)
     history_rows: int = 0
 
@@ -361,13 +362,16 @@ def plan(footprint: Footprint) -> Plan:
         ids = footprint.of(target.model)
         if not ids:
             continue
-        group = Group(label=target.label)
+        group = Group(label=target.label, deleted=target.delete)
         for row in _live_rows(target, ids):
             subject = target.describe(row)
             if target.delete:
                 group.changes.append(Change(subject, "", "", "supprimé"))
             for name in (*target.blank, *target.mark, *target.files):
                 value = getattr(row, name)
+                model_field = target.model._meta.get_field(name)
+                if not model_field.editable:  # bookkeeping (the search key): erased unshown
+                    continue
                 if _is_empty(value) or (name in target.mark and value == ANONYMISED_TEXT):
                     continue
                 if target.delete and name not in target.files:
@@ -378,7 +382,7 @@ def plan(footprint: Footprint) -> Plan:
                     becomes = f"remplacé par « {ANONYMISED_TEXT} »"
                 else:
                     becomes = "effacé"
-                label = str(target.model._meta.get_field(name).verbose_name)
+                label = str(model_field.verbose_name)
                 group.changes.append(Change(subject, label, _shown(value), becomes))
         if has_history(target.model):
             group.history_rows = target.model.history.filter(id__in=ids).count()

@@ -6,7 +6,7 @@ from . import views
 
 app_name = "privacy"
 urlpatterns = [
-    path("personnes/<uuid:beneficiary_id>/donnees-personnelles/", views.person, name="person"),
+    path("personnes/<uuid:beneficiary_id>/donnees-personnelles/", views.rights, name="person"),
     path(
         "personnes/<uuid:beneficiary_id>/donnees-personnelles/export.pdf",
         views.export_pdf_view,

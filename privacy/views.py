@@ -81,7 +81,7 @@ def log_export(request: HttpRequest, person: Beneficiary, what: str) -> None:
 
 @export_right_required
 @GET_POST
-def person(request: HttpRequest, beneficiary_id) -> HttpResponse:
+def rights(request: HttpRequest, beneficiary_id) -> HttpResponse:
     """The person's rights: their requests, exports, rectification and erasure."""
     person = _person_for(request, beneficiary_id)
     form = RightsRequestForm(request.POST or None, initial={"received_on": timezone.localdate()})
