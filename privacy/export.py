@@ -503,5 +503,5 @@ def export_pdf(export: PersonExport) -> bytes:
     """Render the export as a PDF for reading (WeasyPrint, DejaVu fonts)."""
     from weasyprint import HTML  # heavy import, only when a PDF is asked for
 
-    html = render_to_string("privacy/export_pdf.html", {"export": export})
+    html = render_to_string("privacy/pdf/export.html", {"export": export})
     return HTML(string=html).write_pdf()
