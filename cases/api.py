@@ -40,7 +40,7 @@ from .models import (
     ConsentRecord,
     Situation,
 )
-from .services import lifecycle, people
+from .services import contacts, lifecycle, people
 from .services import sessions as session_services
 from .views.common import log_beneficiary_access
 
@@ -208,6 +208,14 @@ class BeneficiaryDetailSerializer(BeneficiaryListSerializer):
     is_rural = serializers.BooleanField(read_only=True, allow_null=True)
     consents = ConsentSerializer(many=True, read_only=True)
     cases = CaseOfPersonSerializer(many=True, read_only=True)
+    last_contact_on = serializers.DateField(
+        read_only=True, help_text="Dernier contact venu de la personne."
+    )
+    anonymisation_due_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="Jour où le dossier sera anonymisé sans nouveau contact venu de la personne.",
+    )
 
     def get_age(self, person: Beneficiary) -> int | None:
         return person.age()
@@ -279,6 +287,21 @@ class BeneficiaryInputSerializer(serializers.Serializer):
         if data.get("commune") is None and "commune" in data:
             data["commune"] = ""
         return data
+
+
+class ContactInputSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Jour du contact venu de la personne (aujourd'hui par défaut).",
+    )
+
+
+class ContactSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    last_contact_on = serializers.DateField(read_only=True)
+    anonymisation_due_on = serializers.DateField(read_only=True)
 
 
 class DuplicateSerializer(serializers.Serializer):
@@ -354,6 +377,15 @@ _PERSON_409 = OpenApiResponse(
         request=BeneficiaryInputSerializer,
         responses={200: BeneficiaryDetailSerializer, 409: _PERSON_409, **error_responses(400)},
     ),
+    contact=extend_schema(
+        summary="Enregistrer un contact venu de la personne",
+        description="Un appel, une visite, un message de la personne : son dossier est conservé "
+        "pendant la durée de conservation à compter de ce jour. Un contact plus ancien que le "
+        "dernier enregistré est refusé (400).",
+        parameters=[id_parameter("Identifiant de la personne.")],
+        request=ContactInputSerializer,
+        responses={200: ContactSerializer, **error_responses(400)},
+    ),
 )
 @extend_schema(tags=["personnes accompagnées"])
 class BeneficiaryViewSet(
@@ -422,6 +454,14 @@ class BeneficiaryViewSet(
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
+
+    @action(detail=True, methods=["post"])
+    def contact(self, request: Request, id=None) -> Response:
+        person = self.get_object()
+        data = ContactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = contacts.record_contact(person, by=self.membership, on=data.validated_data["on"])
+        return Response(ContactSerializer(person).data)
 
     def _detail(self, person: Beneficiary) -> dict:
         people_qs = _beneficiaries_of(self.membership).select_related("commune")

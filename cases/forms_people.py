@@ -247,6 +247,16 @@ class ConsentForm(forms.Form):
     comment = forms.CharField(label="Précision", max_length=250, required=False)
 
 
+class ContactForm(forms.Form):
+    """A contact that came from the person, which extends how long their file is kept."""
+
+    on = forms.DateField(
+        label="Date du contact",
+        widget=date_input(),
+        help_text="Un appel, une visite, un message de la personne : le jour où il a eu lieu.",
+    )
+
+
 class CaseFilterForm(forms.Form):
     """The filters of the case list (a GET form: every value is optional)."""
 

@@ -16,6 +16,7 @@ from cases import api as cases_api
 from cases import api_aids as cases_api_aids
 from catalog import api as catalog_api
 from organizations import api_views as organization_api
+from privacy import api as privacy_api
 from referrals import api as referrals_api
 from reporting import api as reporting_api
 from vehicles import api as vehicles_api
@@ -58,6 +59,11 @@ urlpatterns = [
     ),
     path("v1/stats/", reporting_api.StatsView.as_view(), name="stats"),
     path("v1/stats/scopes/", reporting_api.ScopeListView.as_view(), name="stats-scopes"),
+    path(
+        "v1/beneficiaries/<uuid:id>/export/",
+        privacy_api.BeneficiaryExportView.as_view(),
+        name="beneficiary-export",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(

@@ -62,6 +62,10 @@ NAVIGATION: list[NavEntry] = [
             "vehicles:case_loans",
             "vehicles:loan_create",
             "vehicles:waiting_add",
+            "privacy:person",
+            "privacy:preview",
+            "privacy:erase",
+            "privacy:export_",
         ),
     ),
     NavEntry("À faire", "cases:todo", (PLATFORM,), (ADMIN, ADVISOR)),
@@ -135,6 +139,13 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Journal des consultations", "cases:access_log", (PLATFORM,), (ADMIN,)),
     NavEntry(
         "Journal de sécurité", "organizations:security_log", (PLATFORM, REFERRER, FUNDER), (ADMIN,)
+    ),
+    NavEntry(
+        "Demandes RGPD",
+        "privacy:register",
+        (PLATFORM,),
+        (ADMIN,),
+        ("privacy:register", "privacy:answer"),
     ),
 ]
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "vehicles",
     "reporting",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,14 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
 # A published catalogue entry not verified for so many days is flagged "à revérifier".
 CATALOG_STALE_AFTER_DAYS = env_int("CATALOG_STALE_AFTER_DAYS", 365)
+# Personal data (CNIL, délibération 2021-028): a person's file stays active for so many years
+# after the last contact coming from them, then is anonymised; advisors are warned before.
+PERSONAL_DATA_RETENTION_YEARS = env_int("PERSONAL_DATA_RETENTION_YEARS", 2)
+PERSONAL_DATA_WARNING_DAYS = env_int("PERSONAL_DATA_WARNING_DAYS", 30)
+# Files joined to a referral are deleted so many days after the referral is closed.
+REFERRAL_ATTACHMENT_RETENTION_DAYS = env_int("REFERRAL_ATTACHMENT_RETENTION_DAYS", 90)
+# Entries of the read-access log are deleted after so many months.
+ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 12)
 
 # Sessions end after a working day, or sooner when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 10)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("prescriptions/", include("referrals.urls")),
     path("", include("vehicles.urls")),
     path("", include("reporting.urls")),
+    path("", include("privacy.urls")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -85,17 +85,30 @@ class ReferralForReferrerSerializer(serializers.Serializer):
     )
     refusal_comment = serializers.CharField(read_only=True)
     share_reason_with_person = serializers.BooleanField(read_only=True)
+    follow_up_shared = serializers.BooleanField(
+        source="follow_up.shared",
+        read_only=True,
+        help_text="Vrai tant que la personne accepte que la plateforme vous transmette le suivi "
+        "de son accompagnement ; sinon les trois champs suivants sont vides.",
+    )
+    follow_up_notice = serializers.CharField(
+        source="follow_up.notice",
+        read_only=True,
+        help_text="Pourquoi le suivi n'est pas transmis (vide s'il l'est).",
+    )
     case_opened_on = serializers.DateField(
-        source="case.opened_on", read_only=True, allow_null=True, default=None
+        source="follow_up.case_opened_on", read_only=True, allow_null=True
     )
     next_appointment_at = serializers.DateTimeField(
+        source="follow_up.next_appointment_at",
         read_only=True,
         allow_null=True,
-        default=None,
         help_text="Prochain rendez-vous prévu avec la personne.",
     )
     outcome_summary = serializers.CharField(
-        read_only=True, help_text="Situation de la personne à la sortie de l'accompagnement."
+        source="follow_up.outcome_summary",
+        read_only=True,
+        help_text="Situation de la personne à la sortie de l'accompagnement.",
     )
 
 
@@ -134,6 +147,7 @@ class ReferralForPlatformSerializer(serializers.Serializer):
     working_hours = serializers.CharField(read_only=True)
     consent_given_on = serializers.DateField(read_only=True, allow_null=True)
     consent_text = serializers.CharField(read_only=True)
+    share_follow_up_with_referrer = serializers.BooleanField(read_only=True)
     share_diagnostic_with_referrer = serializers.BooleanField(read_only=True)
     coverage_override_reason = serializers.CharField(read_only=True)
     on_hold_reason = serializers.CharField(read_only=True)
@@ -252,6 +266,11 @@ class ReferralCreateSerializer(serializers.Serializer):
             "blank": "Le consentement de la personne est obligatoire : indiquez le texte de "
             "l'attestation (consent_text).",
         },
+    )
+    share_follow_up_with_referrer = serializers.BooleanField(
+        default=False,
+        help_text="La personne accepte que la plateforme vous transmette le suivi de son "
+        "accompagnement (date d'entrée, prochain rendez-vous, situation à la sortie).",
     )
     share_diagnostic_with_referrer = serializers.BooleanField(default=False)
     coverage_override_reason = serializers.CharField(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cases.demo import FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, OBJECTIVES, STREETS
-from cases.models import Barrier, Case
+from cases.models import Barrier, Case, ConsentRecord
 from organizations.demo import DEMO_EMAIL_SUFFIX, DemoLogin, demo_platforms
 from organizations.models import Membership, Organization, Territory
 
@@ -91,6 +91,7 @@ class _Seeder:
         self.barrier_links: list[tuple[Referral, Barrier]] = []
         self.transitions: list[ReferralTransition] = []
         self.messages: list[Message] = []
+        self.consents: list[ConsentRecord] = []
 
     def platform(self, platform: Organization, index: int, repeat: int) -> None:
         coverage = list(platform.coverage.values_list("pk", flat=True))
@@ -143,6 +144,7 @@ class _Seeder:
         referral.created_at = sent_at - timedelta(hours=rng.randint(1, 48))
         referral.consent_given_on = timezone.localdate(sent_at) - timedelta(days=rng.randint(0, 3))
         self.referrals.append(referral)
+        self._sharing(referral, case, sender_org)
         for barrier in rng.sample(self.barriers, k=min(len(self.barriers), rng.randint(1, 3))):
             self.barrier_links.append((referral, barrier))
         if state == Status.DRAFT:
@@ -280,6 +282,34 @@ class _Seeder:
                 comment="Trois rendez-vous manqués sans nouvelles.",
             )
 
+    def _sharing(self, referral: Referral, case: Case | None, sender_org: Organization) -> None:
+        """Most people let the platform share their follow-up; a few withdrew that consent.
+
+        Derived from the referral's rank, not drawn: the draws of the seed stay as they were.
+        """
+        rank = len(self.referrals)
+        referral.share_follow_up_with_referrer = (
+            referral.share_diagnostic_with_referrer or rank % 4 != 0
+        )
+        if case is None:
+            return
+        if case.closed_on is not None:
+            referral.outcome_notified_at = self.now  # announced when the pathway ended
+        if not referral.share_follow_up_with_referrer:
+            return
+        today = timezone.localdate()
+        given_on = min(referral.consent_given_on, today)
+        self.consents.append(
+            ConsentRecord(
+                organization=referral.organization,
+                beneficiary=case.beneficiary,
+                scope=ConsentRecord.Scope.SHARE_WITH_REFERRER,
+                given_on=given_on,
+                withdrawn_on=max(given_on, today - timedelta(days=5)) if rank % 9 == 0 else None,
+                comment=f"Attesté par {sender_org.name} dans la prescription"[:250],
+            )
+        )
+
     def _person(self, platform, sender_org, sender, communes, case) -> Referral:
         rng = self.rng
         commune = rng.choice(communes) if communes else None
@@ -381,6 +411,7 @@ class _Seeder:
         )
         ReferralTransition.objects.bulk_create(self.transitions, batch_size=1000)
         Message.objects.bulk_create(self.messages, batch_size=1000)
+        bulk_create_with_history(self.consents, ConsentRecord, batch_size=1000)
         first = self.platforms[0]
         ReferralSettings.objects.get_or_create(
             organization=first, defaults={"expiry_days": 30, "reminder_days": 5}

@@ -101,7 +101,8 @@ class ReferralForm(forms.ModelForm):
             "receives_rsa", "driving_licence", "has_car_access", "has_two_wheeler_access",
             "has_bike_access", "barriers", "barriers_comment", "objective", "job_interview_on",
             "job_start_on", "training_start_on", "employer_commune", "working_hours", "consent",
-            "consent_given_on", "share_diagnostic_with_referrer", "coverage_override_reason",
+            "consent_given_on", "share_follow_up_with_referrer", "share_diagnostic_with_referrer",
+            "coverage_override_reason",
         ]  # fmt: skip
         widgets = {
             "birth_date": date_input(),
@@ -124,6 +125,9 @@ class ReferralForm(forms.ModelForm):
             "objective": "Obligatoire pour envoyer. Le projet de la personne : emploi, formation, "
             "démarches, trajets à faire.",
             "consent_given_on": "Le jour où la personne a donné son accord.",
+            "share_follow_up_with_referrer": "Si la personne l'accepte, vous verrez la date "
+            "d'entrée, le prochain rendez-vous et sa situation à la sortie. Elle peut retirer cet "
+            "accord à tout moment auprès de la plateforme.",
             "share_diagnostic_with_referrer": "Si la personne l'accepte, vous pourrez télécharger "
             "la synthèse du diagnostic mobilité une fois l'accompagnement commencé.",
             "coverage_override_reason": "Seulement si la plateforme ne couvre pas la commune de "

@@ -13,12 +13,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from cases.models import Appointment, Barrier, Beneficiary, Case
+from cases.models import Appointment, Barrier, Beneficiary, Case, ConsentRecord
+from cases.retention import ANONYMISED_LABEL
 from organizations.models import Membership, Organization, Territory
 
 DEFAULT_EXPIRY_DAYS = 30
@@ -88,7 +90,8 @@ class ReferralQuerySet(models.QuerySet):
         ).order_by(models.F("deadline").asc(nulls_last=True), "received_at", "id")
 
     def with_follow_up(self, now) -> ReferralQuerySet:
-        """Add what a referrer may know of the case: next appointment, exit situation."""
+        """Add what a referrer may know of the case (next appointment, exit situation) and
+        whether the person's consent to share it is in force (see ``referrals/sharing.py``)."""
         next_appointment = (
             Appointment.objects.filter(
                 case=OuterRef("case"), status=Appointment.Status.PLANNED, starts_at__gte=now
@@ -97,7 +100,13 @@ class ReferralQuerySet(models.QuerySet):
             .values("starts_at")[:1]
         )
         return self.select_related("case__exit").annotate(
-            next_appointment_at=Subquery(next_appointment)
+            next_appointment_at=Subquery(next_appointment),
+            follow_up_consent=Exists(
+                ConsentRecord.objects.in_force().filter(
+                    beneficiary__cases=OuterRef("case"),
+                    scope=ConsentRecord.Scope.SHARE_WITH_REFERRER,
+                )
+            ),
         )
 
     def waiting_since(self, day: date) -> ReferralQuerySet:
@@ -228,6 +237,12 @@ class Referral(models.Model):
     # Consent
     consent_given_on = models.DateField("date de l'accord de la personne", null=True, blank=True)
     consent_text = models.TextField("texte de l'attestation", blank=True)
+    share_follow_up_with_referrer = models.BooleanField(
+        "la personne accepte que la plateforme transmette le suivi de son accompagnement au "
+        "prescripteur",
+        default=False,
+        help_text="Date d'entrée, prochain rendez-vous, situation à la sortie.",
+    )
     share_diagnostic_with_referrer = models.BooleanField(
         "la personne accepte que la synthèse du diagnostic soit transmise au prescripteur",
         default=False,
@@ -266,10 +281,20 @@ class Referral(models.Model):
     decided_at = models.DateTimeField("décision le", null=True, blank=True)
     closed_at = models.DateTimeField("terminée le", null=True, blank=True)
     reminded_at = models.DateTimeField("dernière relance le", null=True, blank=True)
+    outcome_notified_at = models.DateTimeField(
+        "résultat de sortie traité le",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Le résultat de sortie a été envoyé au prescripteur (ou ne pouvait pas l'être, "
+        "faute d'accord de la personne).",
+    )
+    anonymised_at = models.DateTimeField("anonymisée le", null=True, blank=True)
 
     objects = ReferralQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "reminded_at"], m2m_fields=[barriers]
+        excluded_fields=["updated_at", "reminded_at", "outcome_notified_at"],
+        m2m_fields=[barriers],
     )
 
     class Meta:
@@ -287,7 +312,16 @@ class Referral(models.Model):
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_at is not None:
+            return ANONYMISED_LABEL
         return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    @property
+    def list_name(self) -> str:
+        """Last name first, as the inboxes sort people."""
+        if self.anonymised_at is not None:
+            return ANONYMISED_LABEL
+        return f"{self.last_name.upper()} {self.first_name}".strip()
 
     @property
     def is_draft(self) -> bool:
@@ -328,11 +362,19 @@ class Referral(models.Model):
 
     @property
     def outcome_summary(self) -> str:
-        """What a referrer learns at the end of the pathway: exit date and situation."""
+        """The end of the pathway: exit date and situation (a referrer reads it only through
+        ``follow_up``, which applies the person's consent)."""
         exit = self.case_exit
         if exit is None:
             return ""
         return f"Sortie le {exit.exit_date:%d/%m/%Y} : {exit.get_situation_display()}"
+
+    @cached_property
+    def follow_up(self):
+        """What the referrer may read of the case now (``referrals/sharing.py``)."""
+        from .sharing import follow_up_for
+
+        return follow_up_for(self)
 
     def is_sender_side(self, membership: Membership) -> bool:
         return membership.organization_id == self.sender_organization_id

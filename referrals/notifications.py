@@ -26,6 +26,7 @@ from .models import (
     Referral,
     ReferralTransition,
 )
+from .sharing import follow_up_for
 
 Role = Membership.Role
 Kind = ReferralTransition.Kind
@@ -191,6 +192,25 @@ def notify_message(message: Message) -> int:
             "label": referral_label(referral),
             "organization": message.author_organization,
             "url": link("referrals:detail", referral.pk) + "#messages",
+        },
+    )
+
+
+def notify_outcome(referral: Referral) -> int:
+    """Tell the referrer how the pathway ended, if the person lets the platform share it."""
+    follow_up = follow_up_for(referral)
+    if not follow_up.shared or not follow_up.outcome_summary:
+        return 0
+    return _send(
+        _wants(referrer_contacts(referral), "status_changes"),
+        subject="Fin de l'accompagnement",
+        template="outcome",
+        context={
+            "referral": referral,
+            "label": referral_label(referral),
+            "platform": referral.organization,
+            "outcome": follow_up.outcome_summary,
+            "url": link("referrals:detail", referral.pk),
         },
     )
 

@@ -5,30 +5,10 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cases.models import CaseBarrier, ConsentRecord, Diagnostic, DiagnosticItem
+from cases.models import CaseBarrier, Diagnostic, DiagnosticItem
 
 from .models import Referral
-
-
-def shared_diagnostic(referral: Referral) -> Diagnostic | None:
-    """The latest diagnostic of the referral's case, if the person agreed to share it."""
-    if referral.case_id is None or not referral.share_diagnostic_with_referrer:
-        return None
-    consent_in_force = (
-        ConsentRecord.objects.filter(
-            beneficiary_id=referral.case.beneficiary_id,
-            scope=ConsentRecord.Scope.SHARE_WITH_REFERRER,
-        )
-        .in_force()
-        .exists()
-    )
-    if not consent_in_force:
-        return None
-    return (
-        Diagnostic.objects.filter(case_id=referral.case_id)
-        .order_by("-done_on", "-created_at")
-        .first()
-    )
+from .sharing import shared_diagnostic as shared_diagnostic  # the rule lives in sharing.py
 
 
 def diagnostic_summary_pdf(referral: Referral, diagnostic: Diagnostic) -> bytes:

@@ -34,6 +34,9 @@ class Table:
 
 
 def _person(beneficiary) -> tuple[str, str]:
+    """Last and first name; an anonymised person reads « Personne anonymisée »."""
+    if beneficiary.is_anonymised:
+        return beneficiary.list_name, ""
     return beneficiary.last_name, beneficiary.first_name
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import LabourMarketStatus, LicenceStatus
 from organizations.models import Organization, Territory
+
+from ..retention import ANONYMISED_LABEL, anonymisation_date, contact_cutoff, warning_days
 
 
 def name_key(first_name: str, last_name: str) -> str:
@@ -40,7 +42,7 @@ class BeneficiaryQuerySet(models.QuerySet):
 
     def search(self, text: str) -> BeneficiaryQuerySet:
         """Match every word of ``text`` in the name, ignoring accents and case."""
-        qs = self
+        qs = self.not_anonymised()
         for word in search_key(text).split():
             qs = qs.filter(name_key__contains=word)
         return qs
@@ -50,10 +52,20 @@ class BeneficiaryQuerySet(models.QuerySet):
     ) -> BeneficiaryQuerySet:
         if birth_date is None:
             return self.none()
-        return self.filter(name_key=name_key(first_name, last_name), birth_date=birth_date)
+        return self.not_anonymised().filter(
+            name_key=name_key(first_name, last_name), birth_date=birth_date
+        )
 
     def not_anonymised(self) -> BeneficiaryQuerySet:
         return self.filter(anonymised_at__isnull=True)
+
+    def due_for_anonymisation(self, day: date) -> BeneficiaryQuerySet:
+        """Files whose retention period is over on ``day`` (last contact N years ago or more)."""
+        return self.not_anonymised().filter(last_contact_on__lte=contact_cutoff(day))
+
+    def anonymisation_near(self, today: date) -> BeneficiaryQuerySet:
+        """Files anonymised within the warning period, or already due (advisors are warned)."""
+        return self.due_for_anonymisation(today + timedelta(days=warning_days()))
 
 
 class Beneficiary(models.Model):
@@ -160,6 +172,16 @@ class Beneficiary(models.Model):
         blank=True,
         related_name="+",
     )
+    last_contact_on = models.DateField(
+        "dernier contact de la personne le",
+        default=timezone.localdate,
+        help_text=(
+            "Dernier signe venu de la personne (entrée, rendez-vous honoré, présence à un "
+            "atelier, suivi où elle a été jointe, justificatif fourni, remise ou retour d'un "
+            "véhicule, contact enregistré). Le dossier est anonymisé quand la durée de "
+            "conservation est écoulée depuis ce jour."
+        ),
+    )
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
     objects = BeneficiaryQuerySet.as_manager()
@@ -172,14 +194,48 @@ class Beneficiary(models.Model):
         indexes = [
             models.Index(fields=["organization", "name_key"]),
             models.Index(fields=["organization", "birth_date"]),
+            models.Index(fields=["organization", "last_contact_on"]),
         ]
 
     def __str__(self) -> str:
         return self.full_name
 
     @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    @property
     def full_name(self) -> str:
+        if self.is_anonymised:
+            return ANONYMISED_LABEL
         return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    @property
+    def list_name(self) -> str:
+        """Last name first, as lists sort people."""
+        if self.is_anonymised:
+            return ANONYMISED_LABEL
+        return f"{self.last_name.upper()} {self.first_name}".strip()
+
+    @property
+    def short_name(self) -> str:
+        """First name and initial, where space is short (the fleet planning)."""
+        if self.is_anonymised:
+            return ANONYMISED_LABEL
+        return f"{self.first_name} {self.last_name[:1].upper()}.".strip()
+
+    @property
+    def anonymisation_due_on(self) -> date | None:
+        """The day the file will be anonymised if nothing comes from the person before."""
+        if self.is_anonymised:
+            return None
+        return anonymisation_date(self.last_contact_on)
+
+    @property
+    def anonymisation_is_near(self) -> bool:
+        """Within the warning period (or already due): the advisor is told on the case page."""
+        due = self.anonymisation_due_on
+        return due is not None and due <= timezone.localdate() + timedelta(days=warning_days())
 
     def age(self, on: date | None = None) -> int | None:
         return age_on(self.birth_date, on or date.today())

@@ -24,6 +24,7 @@ from organizations.models import FundingAgreement, Membership, Site
 
 from .access import CASEWORKER_ROLES as CASEWORKER_ROLES  # re-exported for the callers
 from .access import check_caseworker
+from .contacts import note_contact
 from .participations import record_participation
 
 
@@ -86,6 +87,7 @@ def open_case(
     if agreements:
         case.funding_agreements.set(agreements)
     record_participation(case)
+    note_contact(beneficiary_ids=[beneficiary.pk], on=opened_on)
     _log(case, from_status="", by=by, comment="Ouverture de l'accompagnement")
     return case
 
@@ -221,6 +223,8 @@ def record_follow_up(
     follow_up.comment = comment
     follow_up.done_by = by.user
     follow_up.save(update_fields=["done_on", "reached", "situation", "comment", "done_by"])
+    if reached:
+        note_contact(beneficiary_ids=[case.beneficiary_id], on=done_on)
     if case.status == CaseStatus.CLOSED:
         case.status = CaseStatus.FOLLOW_UP
         case.save(update_fields=["status", "updated_at"])

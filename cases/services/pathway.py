@@ -37,6 +37,7 @@ from cases.models import (
 from organizations.errors import DomainError
 from organizations.models import Membership
 
+from .contacts import PERSON_DOCUMENT_KINDS, note_contact
 from .lifecycle import check_caseworker
 
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
@@ -666,6 +667,8 @@ def attach_document(
         raise DomainError("Choisissez le type de document.", field="kind")
     file_format = check_upload(uploaded_file)
     original_name = _clean_file_name(uploaded_file.name)
+    if kind in PERSON_DOCUMENT_KINDS:
+        note_contact(beneficiary_ids=[case.beneficiary_id], on=timezone.localdate())
     # Saved last: the storage write is the one step a rollback cannot undo.
     return _save(
         Document(

@@ -176,7 +176,11 @@ def create_beneficiary(
         )
         if duplicates:
             raise PossibleDuplicate(duplicates)
-    beneficiary = Beneficiary(organization=organization, created_by=by.user, **values)
+    # Creating the file is a contact with the person, dated by the entry when one is given.
+    last_contact_on = min(on or timezone.localdate(), timezone.localdate())
+    beneficiary = Beneficiary(
+        organization=organization, created_by=by.user, last_contact_on=last_contact_on, **values
+    )
     beneficiary.name_key = name_key(beneficiary.first_name, beneficiary.last_name)
     beneficiary._history_user = by.user
     beneficiary.save()

@@ -28,6 +28,7 @@ from cases.models import (
 from organizations.errors import ConflictError, DomainError
 from organizations.models import Membership, Organization, Site
 
+from .contacts import note_contact_of_cases
 from .lifecycle import check_caseworker
 
 Role = Membership.Role
@@ -204,6 +205,10 @@ def set_appointment_status(
     appointment.status = status
     appointment.notes = notes.strip()
     appointment.save(update_fields=["status", "notes"])
+    if status == Appointment.Status.DONE:
+        note_contact_of_cases(
+            case_ids=[appointment.case_id], on=timezone.localdate(appointment.starts_at)
+        )
     return appointment
 
 
@@ -482,6 +487,9 @@ def take_attendance(
     if workshop.status == Workshop.Status.SCHEDULED and any(wanted.values()):
         workshop.status = Workshop.Status.DONE
         workshop.save(update_fields=["status"])
+    present = [r.case_id for r in registrations if r.attendance == Registration.Attendance.PRESENT]
+    if present:
+        note_contact_of_cases(case_ids=present, on=timezone.localdate(workshop.starts_at))
     return registrations
 
 

@@ -8,7 +8,7 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.forms import BaseForm, DateField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from cases.forms_people import (
     CaseForm,
     ConsentForm,
     ConsentsForm,
+    ContactForm,
     ExitForm,
     FollowUpForm,
 )
@@ -41,7 +42,7 @@ from cases.models import (
     Registration,
     Workshop,
 )
-from cases.services import lifecycle
+from cases.services import contacts, lifecycle
 from cases.services import people as services
 from cases.timeline import case_events, field_changes
 from cases.views.common import (
@@ -56,6 +57,7 @@ from organizations.tenancy import export_right_required
 
 GET_POST = require_http_methods(["GET", "POST"])
 PAGE_SIZE = 25
+RETENTION_SHOWN = 50
 
 
 def _add_error(form: BaseForm, error: DomainError) -> bool:
@@ -165,10 +167,19 @@ def todo_context(membership, *, today=None) -> dict:
     actions = Action.objects.for_organization(organization).overdue(today)
     appointments = Appointment.objects.visible_to(membership).on_day(today)
     workshops = Workshop.objects.visible_to(membership).filter(starts_at__date=today)
+    latest_case = Case.objects.filter(beneficiary=OuterRef("pk")).order_by("-opened_on", "-id")
+    retention = (
+        Beneficiary.objects.for_organization(organization)
+        .anonymisation_near(today)
+        .annotate(case_id=Subquery(latest_case.values("id")[:1]))
+    )
     if membership.role == membership.Role.ADVISOR:
         follow_ups = follow_ups.filter(case__advisor=membership)
         actions = actions.filter(goal__case__advisor=membership)
         appointments = appointments.filter(Q(staff=membership) | Q(case__advisor=membership))
+        retention = retention.filter(
+            Exists(Case.objects.filter(beneficiary=OuterRef("pk"), advisor=membership))
+        )
     return {
         "today": today,
         "follow_ups": follow_ups.select_related("case__beneficiary").order_by("due_on", "id"),
@@ -177,6 +188,7 @@ def todo_context(membership, *, today=None) -> dict:
         "workshops": workshops.exclude(status=Workshop.Status.CANCELLED).select_related(
             "site", "coach__user"
         ),
+        "retention": retention.order_by("last_contact_on", "last_name", "id")[:RETENTION_SHOWN],
     }
 
 
@@ -304,6 +316,35 @@ def beneficiary_consents(request: HttpRequest, beneficiary_id) -> HttpResponse:
         "back_url": _latest_case_url(request, beneficiary),
     }
     return render(request, "cases/beneficiary_consents.html", context)
+
+
+@caseworker_required
+@GET_POST
+def beneficiary_contact(request: HttpRequest, beneficiary_id) -> HttpResponse:
+    """Record a contact that came from the person: their file is kept longer."""
+    beneficiary = _beneficiary_for(request, beneficiary_id)
+    form = ContactForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contacts.record_contact(beneficiary, by=request.membership, **form.cleaned_data)
+        except DomainError as error:
+            _add_error_to_one([form], error)
+        else:
+            beneficiary.refresh_from_db()
+            messages.success(
+                request,
+                f"Contact du {beneficiary.last_contact_on:%d/%m/%Y} enregistré : le dossier est "
+                f"conservé jusqu'au {beneficiary.anonymisation_due_on:%d/%m/%Y}.",
+            )
+            return redirect(_latest_case_url(request, beneficiary))
+    if request.method == "GET":
+        log_beneficiary_access(request, beneficiary)
+    context = {
+        "beneficiary": beneficiary,
+        "form": form,
+        "back_url": _latest_case_url(request, beneficiary),
+    }
+    return render(request, "cases/beneficiary_contact.html", context)
 
 
 # --- The case: summary, edit, transitions, exit, follow-ups, history ----------------------------
@@ -521,5 +562,10 @@ urlpatterns = [
         "personnes/<uuid:beneficiary_id>/consentements/",
         beneficiary_consents,
         name="beneficiary_consents",
+    ),
+    path(
+        "personnes/<uuid:beneficiary_id>/contact/",
+        beneficiary_contact,
+        name="beneficiary_contact",
     ),
 ]

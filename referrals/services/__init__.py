@@ -25,6 +25,7 @@ from .scheduled import (
     expire_referrals,
     remind_platforms,
     send_daily_digests,
+    send_outcomes,
     settings_for,
     update_settings,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "resume_referral",
     "save_draft",
     "send_daily_digests",
+    "send_outcomes",
     "send_referral",
     "settings_for",
     "start_review",

@@ -52,6 +52,7 @@ REFERRAL_FIELDS = (
     "working_hours",
     "consent_given_on",
     "consent_text",
+    "share_follow_up_with_referrer",
     "share_diagnostic_with_referrer",
     "coverage_override_reason",
 )

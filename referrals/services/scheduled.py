@@ -135,6 +135,41 @@ def remind_platforms(*, today: date | None = None) -> int:
     return sent
 
 
+def send_outcomes() -> int:
+    """Mail each referrer the outcome of the pathways that ended; return the mails sent.
+
+    Each closed case is handled once: its outcome goes out if the person's consent to share the
+    follow-up is in force that day, and never later otherwise (``referrals/sharing.py``).
+    """
+    now = timezone.now()
+    candidates = list(
+        Referral.objects.filter(
+            status=Status.ACCEPTED, case__exit__isnull=False, outcome_notified_at__isnull=True
+        )
+        .order_by("decided_at", "id")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in candidates:
+        with transaction.atomic():
+            referral = (
+                Referral.objects.select_for_update(of=("self",))
+                .with_follow_up(now)
+                .select_related("organization", "sender_organization")
+                .get(pk=pk)
+            )
+            if referral.outcome_notified_at is not None:  # handled meanwhile
+                continue
+            referral.outcome_notified_at = now
+            referral.save(update_fields=["outcome_notified_at"])
+            if referral.follow_up.shared:
+                transaction.on_commit(
+                    lambda r=referral: notifications.notify_outcome(r), robust=True
+                )
+                sent += 1
+    return sent
+
+
 def send_daily_digests(*, today: date | None = None) -> int:
     """Send the daily digest to the members who asked for it (once a day); return mails sent."""
     today = today or timezone.localdate()

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import OPEN_STATUSES, Barrier, Beneficiary, Case, ConsentRecord
+from cases.services.contacts import note_contact
 from cases.services.lifecycle import open_case
 from cases.services.people import birth_date_error, create_beneficiary, record_consent
 from organizations.errors import DomainError
@@ -340,7 +341,13 @@ def accept_referral(
             objective=referral.objective,
             job_start_date=referral.job_start_on or referral.training_start_on,
         )
-    if referral.share_diagnostic_with_referrer:
+    else:
+        # The person asked again to be accompanied: a contact coming from them.
+        note_contact(
+            beneficiary_ids=[beneficiary.pk],
+            on=referral.consent_given_on or timezone.localdate(),
+        )
+    if referral.share_follow_up_with_referrer or referral.share_diagnostic_with_referrer:
         _record_sharing_consent(referral, beneficiary, by)
     now = timezone.now()
     referral.case = case

@@ -23,7 +23,8 @@ from ..models import (
     Referral,
     ReferralTransition,
 )
-from ..pdf import diagnostic_summary_pdf, shared_diagnostic
+from ..pdf import diagnostic_summary_pdf
+from ..sharing import follow_up_for, shared_diagnostic
 from .common import (
     GET_POST,
     Kind,
@@ -40,14 +41,6 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict:
     transitions = ReferralTransition.objects.filter(referral=referral).select_related(
         "by", "organization", "to_organization"
     )
-    next_appointment = None
-    if referral.case_id:
-        next_appointment = (
-            Referral.objects.filter(pk=referral.pk)
-            .with_follow_up(timezone.now())
-            .values_list("next_appointment_at", flat=True)
-            .first()
-        )
     is_sender = referral.is_sender_side(membership)
     delays = services.settings_for(referral.organization)
     aids = None
@@ -63,7 +56,7 @@ def _detail_context(request: HttpRequest, referral: Referral) -> dict:
             "category__position", "position"
         ),
         "attachments": referral.attachments.select_related("uploaded_by"),
-        "next_appointment": next_appointment,
+        "follow_up": follow_up_for(referral, now=timezone.now(), as_platform=is_platform),
         "diagnostic": shared_diagnostic(referral),
         "thread": thread_context(referral),
         "attachment_form": AttachmentForm(),

@@ -8,10 +8,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.models import Case
+from cases.models import Case, ConsentRecord
 from organizations.api_services import provision_api_token
 from referrals.models import IdempotencyRecord, Referral, ReferralStatus
-from tests.cases.factories import BeneficiaryFactory, CaseFactory
+from tests.cases.factories import BeneficiaryFactory, CaseFactory, ConsentRecordFactory
 
 from .factories import ReferralFactory
 
@@ -51,8 +51,8 @@ def body(platform, **overrides) -> dict:
 REFERRER_FIELDS = {
     "id", "status", "status_label", "platform", "original_platform", "first_name", "last_name",
     "created_at", "sent_at", "first_answered_at", "decided_at", "closed_at", "on_hold_reason",
-    "refusal_reason", "refusal_comment", "share_reason_with_person", "case_opened_on",
-    "next_appointment_at", "outcome_summary",
+    "refusal_reason", "refusal_comment", "share_reason_with_person", "follow_up_shared",
+    "follow_up_notice", "case_opened_on", "next_appointment_at", "outcome_summary",
 }  # fmt: skip
 
 
@@ -167,6 +167,9 @@ def test_a_referrer_lists_only_its_referrals_with_only_its_fields(
     remi, lucie, alice, territories, django_assert_num_queries
 ):
     case = CaseFactory(organization=alice.organization)
+    ConsentRecordFactory(
+        beneficiary=case.beneficiary, scope=ConsentRecord.Scope.SHARE_WITH_REFERRER
+    )
     mine = ReferralFactory(
         sender=remi, organization=alice.organization, status=Status.ACCEPTED, case=case
     )
@@ -254,6 +257,7 @@ def test_anonymous_calls_get_401(client, sent_referral):
 
 
 def test_a_platform_accepts_through_the_api_and_the_case_opens(alice, remi, sent_referral):
+    Referral.objects.filter(pk=sent_referral.pk).update(share_follow_up_with_referrer=True)
     response = token_client(alice).post(url(sent_referral, "accept"), {}, format="json")
 
     assert response.status_code == 200, response.json()

@@ -15,6 +15,7 @@ from tests.cases.factories import (
     AppointmentFactory,
     BeneficiaryFactory,
     CaseFactory,
+    ConsentRecordFactory,
     DiagnosticFactory,
 )
 
@@ -171,6 +172,9 @@ def test_my_referrals_show_status_next_appointment_and_outcome(
     login, remi, lucie, alice, territories, django_assert_num_queries
 ):
     case = CaseFactory(organization=alice.organization)
+    ConsentRecordFactory(
+        beneficiary=case.beneficiary, scope=ConsentRecord.Scope.SHARE_WITH_REFERRER
+    )
     AppointmentFactory(case=case, starts_at=timezone.make_aware(dt.datetime(2031, 3, 4, 10)))
     ReferralFactory(
         sender=remi,
@@ -214,6 +218,9 @@ def test_the_referrer_sees_the_outcome_at_closing(login, remi, alice):
         situation=Situation.JOB_PERMANENT,
         filled_on=timezone.localdate(),
     )
+    ConsentRecordFactory(
+        beneficiary=case.beneficiary, scope=ConsentRecord.Scope.SHARE_WITH_REFERRER
+    )
     referral = ReferralFactory(
         sender=remi, organization=alice.organization, status=Status.ACCEPTED, case=case
     )
@@ -224,6 +231,8 @@ def test_the_referrer_sees_the_outcome_at_closing(login, remi, alice):
 
 
 def test_a_referrer_sees_only_the_fields_the_design_allows(login, remi, alice, sent_referral):
+    Referral.objects.filter(pk=sent_referral.pk).update(share_follow_up_with_referrer=True)
+    sent_referral.refresh_from_db()
     services.start_review(sent_referral, by=alice)
     case = services.accept_referral(sent_referral, by=alice, advisor=alice)
     from cases.services.pathway import add_note

@@ -593,7 +593,7 @@ def test_the_scheduled_task_runs_the_same_work(sent_referral):
 
     result = run_referral_reminders.enqueue()
 
-    assert result.return_value == {"expired": 1, "reminders": 0, "digests": 0}
+    assert result.return_value == {"expired": 1, "reminders": 0, "outcomes": 0, "digests": 0}
 
 
 # --- Messages and files --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Beneficiary
+from cases.services.contacts import note_contact_of_cases
 from organizations.errors import DomainError
 from organizations.models import Membership
 
@@ -201,6 +202,7 @@ def check_out(
     vehicle.odometer_km = odometer_km
     vehicle.status = Vehicle.Status.ON_LOAN
     vehicle.save(update_fields=["odometer_km", "status"])
+    note_contact_of_cases(case_ids=[loan.case_id], on=day)  # the person came for the vehicle
     save_photos(inspection, photos)
     return loan
 
@@ -281,6 +283,7 @@ def check_in(
             by_user(by, plan)
             plan.save(update_fields=["next_due_on", "reminded_for"])
     refresh_vehicle_status(vehicle, on=day)
+    note_contact_of_cases(case_ids=[loan.case_id], on=day)  # the person brought it back
     save_photos(inspection, photos)
     return loan
 

@@ -9,7 +9,8 @@ from referrals import services
 
 class Command(BaseCommand):
     help = (
-        "Fait expirer les prescriptions restées sans réponse, relance les plateformes et envoie "
+        "Fait expirer les prescriptions restées sans réponse, relance les plateformes, envoie aux "
+        "prescripteurs le résultat des accompagnements terminés (si la personne l'accepte) et "
         "les récapitulatifs quotidiens. À lancer une fois par jour (cron), par exemple à 7 h."
     )
 
@@ -22,10 +23,11 @@ class Command(BaseCommand):
         today = self._parse(day)
         expired = services.expire_referrals(today=today)
         reminders = services.remind_platforms(today=today)
+        outcomes = services.send_outcomes()
         digests = services.send_daily_digests(today=today)
         self.stdout.write(
             f"{len(expired)} prescription(s) expirée(s), {reminders} relance(s) envoyée(s), "
-            f"{digests} récapitulatif(s) envoyé(s)."
+            f"{outcomes} résultat(s) de sortie envoyé(s), {digests} récapitulatif(s) envoyé(s)."
         )
 
     def _parse(self, value: str | None):
