@@ -14,8 +14,10 @@ import pandas as pd
 from django.db import connection
 from django.db.models import Count
 
+from cases.models import Beneficiary
 from organizations.models import Organization
 
+from .engine import compute
 from .observatory import (
     CHILD_LEVEL,
     _child_table,
@@ -170,7 +172,9 @@ def run(*, runs: int, write: Callable[[str], None], today: date) -> dict:
         f"{'oui' if same_regions and same_months else 'NON'}"
     )
     write(f"  Bilan PDF : {len(pdf_bytes) // 1024} Ko, {pdf.median_s:.1f} s (objectif < 10 s)")
+    retention = retention_check(write=write, today=today)
     return {
+        "retention": retention,
         "observatory_s": ours.median_s,
         "sql_group_by_s": sql.median_s,
         "ratio": ratio,
@@ -188,3 +192,56 @@ def _largest_platform() -> Organization:
     return (
         Organization.objects.platforms().annotate(n=Count("cases")).order_by("-n", "slug").first()
     )
+
+
+class _Rollback(Exception):
+    """Undo the retention run of the check: the bench database stays as seeded."""
+
+
+def retention_check(*, write: Callable[[str], None], today: date) -> dict:
+    """On the large seed, in a transaction rolled back at the end: a retention run anonymises
+    exactly the files past the limit and every indicator keeps its value."""
+    from django.db import transaction
+
+    from privacy import services as privacy  # a check across apps, for the bench only
+
+    platform = _largest_platform()
+    period = Period(date(today.year - 3, 1, 1), today)
+    scopes = [platform_scope(platform), territory_scope(None)]
+
+    def totals() -> list:
+        return [
+            [r.as_dict() for r in compute(scope, period, suppress=suppress, today=today).results]
+            for scope, suppress in zip(scopes, (False, True), strict=True)
+        ]
+
+    outcome: dict = {}
+    try:
+        with transaction.atomic():
+            due = set(privacy.people_due(today).values_list("pk", flat=True))
+            before = totals()
+            start = time.perf_counter()
+            run = privacy.apply_retention(today=today)
+            seconds = time.perf_counter() - start
+            anonymised = set(
+                Beneficiary.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)
+            )
+            outcome = {
+                "due": len(due),
+                "anonymised": run.people,
+                "exactly_due": anonymised == due,
+                "totals_unchanged": totals() == before,
+                "seconds": round(seconds, 2),
+                "second_run": privacy.apply_retention(today=today).people,
+            }
+            raise _Rollback
+    except _Rollback:
+        pass
+    write(
+        f"  Conservation : {outcome['anonymised']} dossier(s) anonymisé(s) pour {outcome['due']} "
+        f"échu(s) ({'exactement ceux-là' if outcome['exactly_due'] else 'ÉCART'}), en "
+        f"{outcome['seconds']} s ; indicateurs de « {platform.name} » et de l'observatoire "
+        f"{'inchangés' if outcome['totals_unchanged'] else 'MODIFIÉS'} ; second passage : "
+        f"{outcome['second_run']} (base remise en l'état)"
+    )
+    return outcome
