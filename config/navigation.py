@@ -115,6 +115,7 @@ NAVIGATION: list[NavEntry] = [
         (ADMIN, FUNDER_ROLE),
         ("organizations:agreement",),
     ),
+    NavEntry("FSE+", "fse:indicators", (PLATFORM,), (ADMIN, ADVISOR), ("fse:",)),
     NavEntry(
         "Membres",
         "organizations:members",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("prescriptions/", include("referrals.urls")),
     path("", include("vehicles.urls")),
+    path("fse-plus/", include("reporting.urls_fse")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
