@@ -56,6 +56,7 @@ NAVIGATION: list[NavEntry] = [
             "cases:document_",
             "cases:note_",
             "cases:follow_up_",
+            "cases:participation_",
             "cases:appointment_",
             "cases:skill_",
             "cases:registration_create",
