@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = "Statistiques et bilans"
+
+    def ready(self) -> None:
+        from organizations.demo import register_demo_step
+
+        from .demo import seed_fse_plus
+
+        register_demo_step(seed_fse_plus)
