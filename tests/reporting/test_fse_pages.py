@@ -240,7 +240,8 @@ def test_the_export_has_one_utf8_row_per_participation_with_iso_dates(login, ade
         filled_on=D(2026, 5, 20),
         situation="job_permanent",
     )
-    participant(agreement, sex="M", status="employed")
+    bernard = BeneficiaryFactory(organization=agreement.organization, last_name="Martin", sex="M")
+    participant(agreement, person=bernard, sex="M", status="employed")
 
     response = login(adele).get(EXPORT, export_params(agreement))
 
@@ -268,7 +269,9 @@ def test_the_export_has_one_utf8_row_per_participation_with_iso_dates(login, ade
     assert row["eecr04_emploi"] == "oui"
     assert row["eecr01_recherche_emploi"] == "non"
     assert row["suivi_6_mois_le"] == "" and row["eecr05_emploi_6_mois"] == ""
-    assert next(r for r in rows if r["nom"] != "Lefèvre")["sexe"] == "H"
+    other = next(r for r in rows if r["nom"] == "Martin")
+    assert other["sexe"] == "H" and other["statut_entree"] == "emploi"
+    assert other["date_sortie"] == "" and other["eecr04_emploi"] == ""
 
 
 def test_only_people_with_the_fse_consent_in_force_are_exported_and_logged(login, adele, agreement):
@@ -421,3 +424,15 @@ def test_the_api_query_count_does_not_grow_with_the_participations(
     with django_assert_num_queries(10):
         response = client.get(API, {"agreement": agreement.pk})
     assert response.status_code == 200
+
+
+def test_an_export_over_an_invalid_period_goes_back_to_the_page(login, adele, agreement):
+    participant(agreement)
+
+    response = login(adele).get(
+        EXPORT, export_params(agreement, debut="2026-06-01", fin="2026-01-01")
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(INDICATORS + "?")
+    assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT).exists()
