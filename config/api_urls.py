@@ -31,12 +31,12 @@ urlpatterns = [
         cases_api_aids.BeneficiaryAidsView.as_view(),
         name="beneficiary-aids",
     ),
+    path("v1/", include(router.urls)),
     path(
         "v1/fse-plus/participants/",
         fse_api.FseParticipantsView.as_view(),
         name="fse-plus-participants",
     ),
-    path("v1/", include(router.urls)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",

@@ -102,6 +102,7 @@ NAVIGATION: list[NavEntry] = [
         "Aides mobilité", "catalog:manage", (PLATFORM,), (ADMIN, ADVISOR, COACH), ("catalog:",)
     ),
     NavEntry("Aides mobilité", "catalog:match", (REFERRER,), (ADMIN, REFERRER_ROLE), ("catalog:",)),
+    NavEntry("FSE+", "fse:indicators", (PLATFORM,), (ADMIN, ADVISOR), ("fse:",)),
     NavEntry(
         "Conventions",
         "organizations:agreements",
@@ -116,7 +117,6 @@ NAVIGATION: list[NavEntry] = [
         (ADMIN, FUNDER_ROLE),
         ("organizations:agreement",),
     ),
-    NavEntry("FSE+", "fse:indicators", (PLATFORM,), (ADMIN, ADVISOR), ("fse:",)),
     NavEntry(
         "Membres",
         "organizations:members",

@@ -19,11 +19,11 @@ urlpatterns = [
     path("compte/", include("organizations.urls_accounts")),
     path("organisation/", include("organizations.urls")),
     path("territoires/", include("organizations.urls_territories")),
+    path("fse-plus/", include("reporting.urls_fse")),
     path("", include("catalog.urls")),
     path("", include("cases.urls")),
     path("prescriptions/", include("referrals.urls")),
     path("", include("vehicles.urls")),
-    path("fse-plus/", include("reporting.urls_fse")),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,6 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from organizations.demo import register_demo_step
 
-        from .demo import seed_fse_plus
+        from .demo_fse import seed_fse_plus
 
         register_demo_step(seed_fse_plus)
