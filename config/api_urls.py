@@ -13,7 +13,6 @@ from cases import api_aids as cases_api_aids
 from catalog import api as catalog_api
 from organizations import api_views as organization_api
 from referrals import api as referrals_api
-from reporting import api_fse as fse_api
 from vehicles import api as vehicles_api
 
 router = SimpleRouter(trailing_slash=True)
@@ -32,11 +31,7 @@ urlpatterns = [
         name="beneficiary-aids",
     ),
     path("v1/", include(router.urls)),
-    path(
-        "v1/fse-plus/participants/",
-        fse_api.FseParticipantsView.as_view(),
-        name="fse-plus-participants",
-    ),
+    path("v1/fse-plus/", include("reporting.urls_fse_api")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
