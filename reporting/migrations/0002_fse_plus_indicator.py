@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(max_length=12, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('output', "Réalisation (à l'entrée)"), ('immediate_result', 'Résultat immédiat (à la sortie)'), ('longer_term_result', 'Résultat à plus long terme (6 mois après)')], max_length=20, verbose_name='type')),
+                ('kind', models.CharField(choices=[('output', "Réalisations (situation à l'entrée)"), ('immediate_result', 'Résultats immédiats (à la sortie)'), ('longer_term_result', 'Résultats à plus long terme (six mois après)')], max_length=20, verbose_name='type')),
                 ('label_en', models.CharField(max_length=250, verbose_name='libellé anglais (règlement)')),
                 ('label_fr', models.CharField(max_length=250, verbose_name='libellé français')),
                 ('label_fr_is_official', models.BooleanField(default=False, help_text="Coché si le libellé français vient d'un texte officiel (règlement, guide de l'autorité de gestion, FAQ de la Commission). Sinon l'application l'affiche comme libellé non officiel.", verbose_name='libellé français officiel')),
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('code', models.CharField(db_index=True, max_length=12, verbose_name='code')),
-                ('kind', models.CharField(choices=[('output', "Réalisation (à l'entrée)"), ('immediate_result', 'Résultat immédiat (à la sortie)'), ('longer_term_result', 'Résultat à plus long terme (6 mois après)')], max_length=20, verbose_name='type')),
+                ('kind', models.CharField(choices=[('output', "Réalisations (situation à l'entrée)"), ('immediate_result', 'Résultats immédiats (à la sortie)'), ('longer_term_result', 'Résultats à plus long terme (six mois après)')], max_length=20, verbose_name='type')),
                 ('label_en', models.CharField(max_length=250, verbose_name='libellé anglais (règlement)')),
                 ('label_fr', models.CharField(max_length=250, verbose_name='libellé français')),
                 ('label_fr_is_official', models.BooleanField(default=False, help_text="Coché si le libellé français vient d'un texte officiel (règlement, guide de l'autorité de gestion, FAQ de la Commission). Sinon l'application l'affiche comme libellé non officiel.", verbose_name='libellé français officiel')),

@@ -16,9 +16,9 @@ class FsePlusIndicator(models.Model):
     """One common indicator of Regulation (EU) 2021/1057, Annex I."""
 
     class Kind(models.TextChoices):
-        OUTPUT = "output", "Réalisation (à l'entrée)"
-        IMMEDIATE_RESULT = "immediate_result", "Résultat immédiat (à la sortie)"
-        LONGER_TERM_RESULT = "longer_term_result", "Résultat à plus long terme (6 mois après)"
+        OUTPUT = "output", "Réalisations (situation à l'entrée)"
+        IMMEDIATE_RESULT = "immediate_result", "Résultats immédiats (à la sortie)"
+        LONGER_TERM_RESULT = "longer_term_result", "Résultats à plus long terme (six mois après)"
 
     class Unit(models.TextChoices):
         PARTICIPANTS = "participants", "participants"
