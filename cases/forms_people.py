@@ -226,9 +226,25 @@ class FollowUpForm(forms.Form):
         choices=[("", "— Choisissez —"), *Situation.choices],
         required=False,
     )
+    improved_situation = forms.TypedChoiceField(
+        label="Situation professionnelle améliorée",
+        choices=[("", "Non renseigné"), ("true", "Oui"), ("false", "Non")],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        help_text=(
+            "La personne était en emploi à l'entrée : a-t-elle depuis un emploi plus stable, un "
+            "temps plein, un poste plus qualifié ou une promotion ? (indicateur FSE+)"
+        ),
+    )
     comment = forms.CharField(
         label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, ask_improvement: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_improvement:
+            del self.fields["improved_situation"]
 
     def clean(self):
         cleaned = super().clean()

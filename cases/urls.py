@@ -1,6 +1,6 @@
 """Case URLs, one module per area so that each stays small."""
 
-from .views import aid_matches, imports, pathway, people, sessions
+from .views import aid_matches, imports, participations, pathway, people, sessions
 
 app_name = "cases"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *imports.urlpatterns,
     *aid_matches.urlpatterns,
+    *participations.urlpatterns,
 ]

@@ -65,6 +65,7 @@ urlpatterns = [
         name="beneficiary-export",
     ),
     path("v1/", include(router.urls)),
+    path("v1/fse-plus/", include("reporting.urls_fse_api")),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",

@@ -56,6 +56,7 @@ NAVIGATION: list[NavEntry] = [
             "cases:document_",
             "cases:note_",
             "cases:follow_up_",
+            "cases:participation_",
             "cases:appointment_",
             "cases:skill_",
             "cases:registration_create",
@@ -105,6 +106,7 @@ NAVIGATION: list[NavEntry] = [
         "Aides mobilité", "catalog:manage", (PLATFORM,), (ADMIN, ADVISOR, COACH), ("catalog:",)
     ),
     NavEntry("Aides mobilité", "catalog:match", (REFERRER,), (ADMIN, REFERRER_ROLE), ("catalog:",)),
+    NavEntry("FSE+", "fse:indicators", (PLATFORM,), (ADMIN, ADVISOR), ("fse:",)),
     NavEntry(
         "Conventions",
         "organizations:agreements",

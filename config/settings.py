@@ -333,6 +333,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionKindEnum": "vehicles.models.loans.Inspection.Kind",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "RefusalReasonEnum": "referrals.models.RefusalReason",
+        "FseAnswerEnum": "reporting.fse_export.API_ANSWER_CHOICES",
+        "FseLabourStatusEnum": "reporting.fse_export.API_STATUS_CHOICES",
     },
 }
 

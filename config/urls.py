@@ -19,6 +19,7 @@ urlpatterns = [
     path("compte/", include("organizations.urls_accounts")),
     path("organisation/", include("organizations.urls")),
     path("territoires/", include("organizations.urls_territories")),
+    path("fse-plus/", include("reporting.urls_fse")),
     path("", include("catalog.urls")),
     path("", include("cases.urls")),
     path("prescriptions/", include("referrals.urls")),

@@ -120,7 +120,8 @@ def export_right_required(view: Callable) -> Callable:
 
     The right: platform admins always, advisors their admin granted it (``can_export_data``);
     the session must have passed the second factor. Each export that answers is written to the
-    security log (``EXPORT``) with the page and its filters.
+    security log (``EXPORT``) with the page and its filters, and what the view put in
+    ``request.export_detail`` (the rows it exported, say).
     """
 
     @wraps(view)
@@ -141,12 +142,12 @@ def export_right_required(view: Callable) -> Callable:
             )
         response = view(request, *args, **kwargs)
         if response.status_code < 400:
+            # The view may say what it exported (``request.export_detail``), else its name.
             match = request.resolver_match
-            record_security_event(
-                SecurityEvent.Kind.EXPORT,
-                request=request,
-                detail=match.view_name if match else request.path,
+            detail = getattr(request, "export_detail", "") or (
+                match.view_name if match else request.path
             )
+            record_security_event(SecurityEvent.Kind.EXPORT, request=request, detail=detail)
         return response
 
     wrapper.exports_personal_data = True  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .charts import bar_chart, column_chart
 from .engine import Report, Result, compute
+from .fse import fse_table
 from .periods import Period
 from .scopes import Scope
 
@@ -49,7 +50,7 @@ def _charts(result: Result) -> list:
     return drawn
 
 
-def report_context(report: Report, *, requested_by: str = "") -> dict:
+def report_context(report: Report, *, requested_by: str = "", fse_rows=None) -> dict:
     results = {r.code: r for r in report.results}
     sections = [
         {
@@ -85,16 +86,16 @@ def report_context(report: Report, *, requested_by: str = "") -> dict:
         "indicators": report.results,
         "generated_at": timezone.localtime(report.computed_at),
         "requested_by": requested_by,
+        "fse_rows": fse_rows,
     }
 
 
-def render_pdf(report: Report, *, requested_by: str = "") -> bytes:
+def render_pdf(report: Report, *, requested_by: str = "", fse_rows=None) -> bytes:
     """Render the report as PDF/A-3b."""
     from weasyprint import HTML  # heavy import, only when a PDF is asked for
 
-    html = render_to_string(
-        "reporting/pdf/activity_report.html", report_context(report, requested_by=requested_by)
-    )
+    context = report_context(report, requested_by=requested_by, fse_rows=fse_rows)
+    html = render_to_string("reporting/pdf/activity_report.html", context)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/a-3b")
 
 
@@ -111,7 +112,12 @@ def activity_report_pdf(
     step = progress or (lambda percent, label: None)
     step(10, "Calcul des indicateurs")
     report = compute(scope, period, suppress=suppress, today=today)
+    agreement = scope.agreement
+    fse_rows = None
+    if agreement is not None and agreement.is_fse_plus:
+        step(50, "Calcul des indicateurs FSE+")
+        fse_rows = fse_table(scope, period, suppress=suppress)
     step(60, "Mise en page du bilan")
-    pdf = render_pdf(report, requested_by=requested_by)
+    pdf = render_pdf(report, requested_by=requested_by, fse_rows=fse_rows)
     step(95, "Enregistrement du fichier")
     return pdf

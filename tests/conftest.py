@@ -51,7 +51,8 @@ def pytest_runtest_teardown(item, nextitem):
     """Reload what the data migrations created once a transactional test has flushed it.
 
     Transactional tests (the live server of browser journeys, concurrency tests) empty every
-    table when their fixtures are torn down; the tests after them expect the default taxonomy.
+    table when their fixtures are torn down; the tests after them expect the default taxonomy
+    and the FSE+ indicator list.
     """
     yield
     if nextitem is None:
@@ -66,9 +67,12 @@ def pytest_runtest_teardown(item, nextitem):
     from django.apps import apps
     from pytest_django.plugin import blocking_manager_key
 
+    from reporting.fse_reference import load_indicators
+
     migration = importlib.import_module("cases.migrations.0002_default_taxonomy")
     with item.config.stash[blocking_manager_key].unblock():
         migration.load_defaults(apps, None)
+        load_indicators(apps)
 
 
 @pytest.fixture(autouse=True)

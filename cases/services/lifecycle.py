@@ -25,7 +25,7 @@ from organizations.models import FundingAgreement, Membership, Site
 from .access import CASEWORKER_ROLES as CASEWORKER_ROLES  # re-exported for the callers
 from .access import check_caseworker
 from .contacts import note_contact
-from .participations import record_participation
+from .participations import asks_improved_situation, record_participation
 
 
 def _log(case: Case, *, from_status: str, by: Membership, comment: str = "") -> None:
@@ -204,8 +204,12 @@ def record_follow_up(
     reached: bool,
     situation: str = "",
     comment: str = "",
+    improved_situation: bool | None = None,
 ) -> FollowUp:
-    """Record the contact made with the person after the exit; the case enters follow-up."""
+    """Record the contact made with the person after the exit; the case enters follow-up.
+
+    ``improved_situation`` (FSE+ EECR06) is asked at six months of people employed at entry.
+    """
     case = _locked(follow_up.case)
     check_caseworker(by, case.organization_id)
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
@@ -217,12 +221,28 @@ def record_follow_up(
         raise DomainError("La date du suivi ne peut pas être dans le futur.", field="done_on")
     if reached and situation not in Situation.values:
         raise DomainError("Indiquez la situation de la personne.", field="situation")
+    if improved_situation is not None and not asks_improved_situation(follow_up):
+        raise DomainError(
+            "La situation professionnelle améliorée ne se renseigne qu'au suivi à 6 mois d'une "
+            "personne en emploi à l'entrée.",
+            field="improved_situation",
+        )
     follow_up.done_on = done_on
     follow_up.reached = reached
     follow_up.situation = situation if reached else Situation.UNKNOWN
+    follow_up.improved_situation = improved_situation if reached else None
     follow_up.comment = comment
     follow_up.done_by = by.user
-    follow_up.save(update_fields=["done_on", "reached", "situation", "comment", "done_by"])
+    follow_up.save(
+        update_fields=[
+            "done_on",
+            "reached",
+            "situation",
+            "improved_situation",
+            "comment",
+            "done_by",
+        ]
+    )
     if reached:
         note_contact(beneficiary_ids=[case.beneficiary_id], on=done_on)
     if case.status == CaseStatus.CLOSED:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cases.models import Answer, Beneficiary, Case, CaseStatus, Participation
+from cases.models import Answer, Beneficiary, Case, CaseStatus, FollowUp, Participation
 from organizations.errors import DomainError
 from organizations.models import Membership
 
@@ -60,6 +60,17 @@ def entry_values(beneficiary: Beneficiary, entry_date: date) -> dict[str, Any]:
         "commune": commune,
         "is_rural": commune.is_rural if commune else None,
     }
+
+
+def asks_improved_situation(follow_up: FollowUp) -> bool:
+    """Whether the follow-up asks « situation professionnelle améliorée » (FSE+ EECR06): at six
+    months, of a person who was employed at entry."""
+    return (
+        follow_up.kind == FollowUp.Kind.MONTH_6
+        and Participation.objects.filter(
+            case_id=follow_up.case_id, labour_market_status=Beneficiary.LabourMarketStatus.EMPLOYED
+        ).exists()
+    )
 
 
 def record_participation(case: Case) -> Participation:

@@ -39,11 +39,13 @@ from cases.models import (
     CaseStatus,
     ConsentRecord,
     FollowUp,
+    Participation,
     Registration,
     Workshop,
 )
 from cases.services import contacts, lifecycle
 from cases.services import people as services
+from cases.services.participations import asks_improved_situation
 from cases.timeline import case_events, field_changes
 from cases.views.common import (
     caseworker_required,
@@ -399,6 +401,9 @@ def _summary(request: HttpRequest, case: Case) -> dict:
         "follow_ups_due": [f for f in follow_ups if f.done_on is None and f.due_on <= today],
         "consents": consents,
         "has_processing_consent": any(c.scope == ConsentRecord.Scope.PROCESSING for c in consents),
+        "participation": Participation.objects.for_organization(organization)
+        .filter(case=case)
+        .first(),
     }
 
 
@@ -478,7 +483,11 @@ def follow_up_record(request: HttpRequest, case_id, follow_up_id) -> HttpRespons
         FollowUp.objects.for_organization(request.organization).filter(case=case),
         id=follow_up_id,
     )
-    form = FollowUpForm(request.POST or None, initial={"done_on": timezone.localdate()})
+    form = FollowUpForm(
+        request.POST or None,
+        initial={"done_on": timezone.localdate()},
+        ask_improvement=asks_improved_situation(follow_up),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             lifecycle.record_follow_up(follow_up, by=request.membership, **form.cleaned_data)

@@ -18,6 +18,7 @@ from organizations.tenancy import membership_required, role_required
 from ..charts import bar_chart, column_chart
 from ..engine import Report, compute, compute_for_agreements
 from ..forms import FixedPeriodForm, FreePeriodForm, presets
+from ..fse import fse_table
 from ..models import ReportJob
 from ..pdf import KEY_FIGURES, TERRITORY_BREAKDOWNS
 from ..scopes import (
@@ -71,7 +72,11 @@ def _report_context(request: HttpRequest, scope: Scope) -> dict:
     period = form.chosen_period()
     report = compute(scope, period, suppress=suppressed)
     results = {r.code: r for r in report.results}
+    agreement = scope.agreement
     return {
+        "fse_rows": fse_table(scope, period, suppress=suppressed)
+        if agreement is not None and agreement.is_fse_plus
+        else None,
         "scope": scope,
         "period": period,
         "period_form": form,

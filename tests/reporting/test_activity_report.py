@@ -127,3 +127,28 @@ def test_the_command_explains_bad_input_in_french(world, tmp_path, options, mess
     with pytest.raises(CommandError, match=message):
         call_command("activity_report", **arguments)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_an_fse_plus_agreements_page_and_report_carry_the_fse_table(
+    world, django_capture_on_commit_callbacks, tmp_path
+):
+    world.agreement.is_fse_plus = True
+    world.agreement.save(update_fields=["is_fse_plus"])
+    funder = _member("fanny@cd59.example.org", "Fanny", world.funder, Membership.Role.FUNDER)
+    client = client_for(funder)
+    scope = f"agreement:{world.agreement.pk}"
+    page = client.get(reverse("reporting:dashboard"), {"scope": scope})
+    assert page.status_code == 200
+    rows = {row.code: row for row in page.context["fse_rows"] if not row.is_detail}
+    # Three participants: every count is hidden for the funder.
+    assert rows["EECO01"].cell("total").display == "< 5"
+    assert "FSE+ — indicateurs communs de participants" in page.content.decode()
+    period = f"{world.agreement.start_date}_{world.agreement.end_date}"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reporting:report_create"), {"scope": scope, "period": period})
+    job = ReportJob.objects.get()
+    pdf = b"".join(
+        client.get(reverse("reporting:report_download", args=[job.pk])).streaming_content
+    )
+    text = normalise(text_of(pdf, tmp_path))
+    assert "FSE+ : indicateurs communs de participants" in text and "EECO01" in text
