@@ -141,7 +141,7 @@ def export_right_required(view: Callable) -> Callable:
                 "activez-la sur votre profil."
             )
         response = view(request, *args, **kwargs)
-        if response.status_code < 400:
+        if 200 <= response.status_code < 300:  # a redirect or an error exported nothing
             # The view may say what it exported (``request.export_detail``), else its name.
             match = request.resolver_match
             detail = getattr(request, "export_detail", "") or (

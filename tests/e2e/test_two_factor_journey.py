@@ -68,4 +68,7 @@ def test_the_main_pages_and_the_api_docs_run_without_csp_violations(page, sign_i
     page.goto("/api/redoc/")
     expect(page.get_by_text("API Mobicase").first).to_be_visible()
 
-    assert violations == []
+    # ReDoc's bundle hard-codes Redocly's logo from their CDN: the policy blocks that request,
+    # as it must (nothing is loaded from a third party); it is the only report allowed.
+    blocked_cdn_logo = [v for v in violations if "https://cdn.redoc.ly/" in v]
+    assert [v for v in violations if v not in blocked_cdn_logo] == []

@@ -68,6 +68,8 @@ def participant(
     )
     if agreement is not None:
         case.funding_agreements.add(agreement)
+    # The factory took the situation from the file; these tests state it exactly instead.
+    Participation.objects.filter(case=case).delete()
     Participation.objects.create(
         organization=platform,
         case=case,

@@ -341,10 +341,14 @@ def test_an_advisor_granted_the_export_right_exports(login, exporter, agreement)
 @pytest.mark.cross_tenant("fse:export")
 def test_another_platform_cannot_export_an_agreement_it_does_not_hold(login, chloe, agreement):
     participant(agreement)
-    for right in (False, True):
-        chloe.can_export_data = right
-        chloe.save(update_fields=["can_export_data"])
-        assert login(chloe).get(EXPORT, export_params(agreement)).status_code == 404
+    # Without the export right the answer is 403 for any agreement, A's or none at all: it
+    # tells nothing; with it, A's agreement is not found.
+    unknown = {"convention": "00000000-0000-4000-8000-000000000000"}
+    assert login(chloe).get(EXPORT, export_params(agreement)).status_code == 403
+    assert login(chloe).get(EXPORT, unknown).status_code == 403
+    chloe.can_export_data = True
+    chloe.save(update_fields=["can_export_data"])
+    assert login(chloe).get(EXPORT, export_params(agreement)).status_code == 404
     assert not AccessLog.objects.exists()
 
 
