@@ -1,0 +1,275 @@
+"""Tenant isolation: every URL pattern and API operation, requested by every kind of outsider.
+
+Platform A owns one object of every kind, each text field holding a canary (world.py,
+canaries.py). Outsiders — anonymous, an advisor and a coach of platform B, a referrer with no
+referral to A, the funder of one of A's agreements, a funder of nothing — request every
+pattern on A's objects (GET, and POST or the API operation's own method with an empty body):
+none may succeed on an object of A's, none may see a canary it is not entitled to, none may
+write to A's rows. A's admin and advisor request every page too: they must reach each object
+and see a canary of every kind, or the outsiders' 404s would prove nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from organizations.models import FundingAgreement
+from tests.conftest import client_for
+
+from .canaries import base_label, owned_rows, response_blobs, tenant_scoped_models
+from .targets import (
+    MissingObject,
+    Target,
+    collect,
+    object_kwargs,
+    query_for,
+    url_for,
+)
+from .world import World
+
+TARGETS, COUNTS = collect()
+
+OUTSIDERS = ("anonymous", "advisor_b", "coach_b", "referrer", "funder_a", "funder_none")
+A_STAFF = ("admin_a", "advisor_a")
+ACTOR_LABELS = {
+    "anonymous": "visiteur anonyme",
+    "admin_a": "admin de A",
+    "advisor_a": "conseillère de A",
+    "advisor_b": "conseillère de B",
+    "coach_b": "formateur de B",
+    "referrer": "prescriptrice sans prescription vers A",
+    "funder_a": "financeur d'une convention de A",
+    "funder_none": "financeur sans convention",
+}
+
+# Objects an outsider may open on purpose: {actor: models}. The canary check still applies.
+SHARED_OBJECTS = {
+    "funder_a": {FundingAgreement},  # the funder reads the agreements it finances
+}
+
+# Object URLs that no one reaches with A's objects, by design: {url name: reason}.
+UNREACHABLE = {
+    "catalog:aid_public": "A's aid is a draft: unpublished aids are 404 for everyone",
+    "api:aid-detail": "A's aid is a draft: unpublished aids are 404 for everyone",
+}
+
+# Kinds of A's rows that no page shows to A's staff: {app.Model: reason}.
+NOT_SHOWN = {
+    "referrals.IdempotencyRecord": "API replay key, never displayed",
+    "cases.ExitQuestionnaire": "kept for the FSE+ record; no page displays its comment",
+    "cases.FollowUp": "no page displays a follow-up's comment",
+    "vehicles.WaitingListEntry": "the waiting list shows no remarks",
+    "organizations.SecurityEvent": "no page lists the security log yet",
+}
+
+LOGIN_URL = reverse("accounts:login")
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+# Patterns after which the request's user is anonymous by design.
+LOGS_OUT = {"accounts:logout"}
+REFUSALS = {403, 404}
+# Members who are no actors but own pages on A's objects: the referral's sender, A's coach.
+OTHER_INSIDERS = ("sender", "coach_a")
+# Tenant models A needs no row of: {app.Model: reason}.
+NO_ROW_NEEDED: dict[str, str] = {}
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(LOGIN_URL)
+
+
+@pytest.fixture(scope="module")
+def sessions(world: World) -> dict[str, dict]:
+    """Each actor's session cookies, restored before every request (a test may log out)."""
+    found = {"anonymous": {}}  # members of A, B, the referrers and funders, and the sender
+    for key, membership in world.members.items():
+        found[key] = copy.deepcopy(client_for(membership).cookies)
+    return found
+
+
+@pytest.fixture(scope="module")
+def baseline(world: World) -> dict[str, frozenset]:
+    return _fingerprint(world)
+
+
+def _client(sessions, actor: str) -> Client:
+    client = Client()
+    client.cookies = copy.deepcopy(sessions[actor]) if sessions[actor] else client.cookies
+    return client
+
+
+def _fingerprint(world: World) -> dict[str, frozenset]:
+    """Every value of every row tied to A, to tell whether a request wrote any."""
+    found = {}
+    for model, pks in owned_rows(world.platform_a).items():
+        names = [f.attname for f in model._meta.concrete_fields]
+        rows = model._base_manager.filter(pk__in=pks).values_list(*names)
+        found[model._meta.label] = frozenset(tuple(map(repr, row)) for row in rows)
+    return found
+
+
+def _request(client: Client, target: Target, url: str, query: dict, **headers):
+    if target.method == "GET":
+        return client.get(url, query, headers=headers)
+    if target.name.startswith("api:"):
+        return client.generic(target.method, url, "{}", content_type="application/json")
+    return client.generic(target.method, url, "", content_type="application/x-www-form-urlencoded")
+
+
+def _leaks(world: World, actor: str, response) -> list[str]:
+    found = []
+    for where, blob in response_blobs(response):
+        for canary in world.registry.found_in(blob):
+            if actor not in canary.audience:
+                found.append(f"{canary.describe()} dans {where}")
+    return found
+
+
+def _check_authenticated(world: World, actor: str, target: Target, response) -> None:
+    if actor == "anonymous" or target.name in LOGS_OUT:
+        return
+    user = response.wsgi_request.user
+    assert user.is_authenticated and user.pk == world.members[actor].user_id, (
+        f"La requête n'a pas été faite en tant que {ACTOR_LABELS[actor]} : la session est perdue."
+    )
+
+
+@pytest.mark.parametrize("actor", OUTSIDERS)
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.id)
+def test_outsiders_get_nothing_of_platform_a(
+    target: Target, actor: str, world, sessions, baseline, db, record_property
+):
+    try:
+        objects = object_kwargs(world, target)
+        url = url_for(world, target)
+    except MissingObject as error:
+        pytest.fail(str(error))
+    who = f"{target.method} {url} ({target.name}) par {ACTOR_LABELS[actor]}"
+    query = query_for(world, target) if target.method == "GET" else {}
+    client = _client(sessions, actor)
+    requests = 1
+    with CaptureQueriesContext(connection) as queries:
+        response = _request(client, target, url, query)
+    _check_authenticated(world, actor, target, response)
+    status = response.status_code
+
+    assert status < 500, f"{who} : erreur serveur {status}"
+    leaks = _leaks(world, actor, response)
+    assert not leaks, f"{who} : fuite de données de A : {leaks}"
+    if target.method == "GET" and "HX-Request" in response.get("Vary", ""):
+        requests += 1
+        partial = _client(sessions, actor).get(url, query, headers={"HX-Request": "true"})
+        leaks = _leaks(world, actor, partial)
+        assert partial.status_code < 500, f"{who} (htmx) : erreur serveur {partial.status_code}"
+        assert not leaks, f"{who} (htmx) : fuite de données de A : {leaks}"
+
+    writes = [q["sql"] for q in queries if q["sql"].lstrip()[:6].upper() in WRITE_VERBS]
+    if writes:
+        now = _fingerprint(world)
+        changed = sorted(
+            label for label in now.keys() | baseline.keys() if now.get(label) != baseline.get(label)
+        )
+        assert not changed, f"{who} : a modifié des données de A ({changed})"
+
+    shared = SHARED_OBJECTS.get(actor, set())
+    on_objects = [obj for obj in objects.values() if type(obj) not in shared]
+    if actor == "anonymous" and not target.public:
+        assert _is_login_redirect(response) or status in (401, 403, 404, 405), (
+            f"{who} : {status} au lieu d'un renvoi vers la connexion"
+        )
+    elif on_objects:
+        assert status in (403, 404, 405) or _is_login_redirect(response), (
+            f"{who} : {status} sur un objet de A (404 attendu)"
+        )
+        if status in (403, 405):
+            # A refusal must not tell that the object exists: same answer on an unknown one.
+            requests += 1
+            unknown = url_for(world, target, unknown_objects=True)
+            other = _request(_client(sessions, actor), target, unknown, query)
+            assert other.status_code == status, (
+                f"{who} : {status} sur l'objet de A mais {other.status_code} sur un objet "
+                "inexistant : la réponse révèle que l'objet existe"
+            )
+    record_property("isolation_requests", requests)
+
+
+def test_platform_a_staff_reach_every_object_and_see_every_kind(
+    world, sessions, db, record_property
+):
+    """The outsiders' 404s and clean pages prove something only if A's own people see it all."""
+    seen: set[str] = set()
+    errors: list[str] = []
+    unreached: list[str] = []
+    requests = 0
+    for target in (t for t in TARGETS if t.method == "GET"):
+        url = url_for(world, target)
+        statuses = set()
+        for actor in A_STAFF:
+            requests += 1
+            response = _client(sessions, actor).get(url, query_for(world, target))
+            _check_authenticated(world, actor, target, response)
+            statuses.add(response.status_code)
+            if response.status_code >= 500:
+                errors.append(f"{target.name} ({url}) : {response.status_code}")
+            for _where, blob in response_blobs(response):
+                seen.update(c.label.rsplit(".", 1)[0] for c in world.registry.found_in(blob))
+        if not object_kwargs(world, target) or statuses - REFUSALS:
+            continue
+        # Pages of the referral's sender, or of the coach who runs the workshop.
+        for actor in OTHER_INSIDERS:
+            requests += 1
+            statuses.add(_client(sessions, actor).get(url).status_code)
+        if not statuses - REFUSALS and target.name not in UNREACHABLE:
+            unreached.append(f"{target.name} ({url})")
+    record_property("isolation_requests", requests)
+
+    assert not errors, f"Erreurs serveur pour l'équipe de A : {errors}"
+    assert not unreached, (
+        "Personne n'atteint ces objets de A (403 ou 404 pour tous) : les arguments de l'URL ne "
+        "vont pas ensemble dans le monde de test, et les 404 des autres n'y prouvent rien : "
+        f"{unreached}"
+    )
+    stale = sorted(set(NOT_SHOWN) & seen)
+    assert not stale, f"Ces types sont maintenant affichés : retirez-les de NOT_SHOWN : {stale}"
+    missing = sorted(world.registry.kinds() - seen - set(NOT_SHOWN))
+    assert not missing, (
+        "Aucune page ne montre à l'équipe de A un témoin de ces types de données : ajoutez-les "
+        f"au monde de test là où une page les affiche, ou à NOT_SHOWN avec la raison : {missing}"
+    )
+
+
+def test_every_url_argument_is_filled_by_an_object_of_platform_a(world, db):
+    missing = []
+    for target in TARGETS:
+        try:
+            object_kwargs(world, target)
+        except MissingObject as error:
+            missing.append(str(error))
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_platform_a_owns_a_row_of_every_tenant_model(world, db):
+    """A model tied to an organisation but absent from A's world would go untested."""
+    owned = {base_label(model) for model in owned_rows(world.platform_a)}
+    tenant_models = {base_label(model) for model in tenant_scoped_models()}
+    missing = sorted(tenant_models - owned - set(NO_ROW_NEEDED))
+    assert not missing, (
+        "Le monde de test n'a aucune ligne de la plateforme A pour ces modèles : créez-en une "
+        f"dans tests/security/world.py : {missing}"
+    )
+
+
+def test_isolation_counts(world, record_property):
+    """Record what the suite covers (printed at the end of the run)."""
+    record_property("isolation_url_patterns", COUNTS["url_patterns"])
+    record_property("isolation_api_operations", COUNTS["api_operations"])
+    record_property("isolation_actors", len(OUTSIDERS) + len(A_STAFF))
+    record_property("isolation_targets", len(TARGETS))
+    record_property("isolation_canaries", len(world.registry.canaries))
+    record_property("isolation_models_with_canaries", len(world.registry.kinds()))
+    assert COUNTS["api_operations"] > 0 and COUNTS["url_patterns"] > COUNTS["api_operations"]
