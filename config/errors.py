@@ -1,11 +1,25 @@
-"""French error pages. They render without the request context processors' queries failing."""
+"""French error pages. They render without the request context processors' queries failing.
 
-from django.http import HttpRequest, HttpResponse
+Under /api/v1/ the errors Django answers itself (an unknown URL, a server error) are JSON with a
+French ``detail``, as the API documents every answer.
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+API_PREFIX = "/api/v1/"
+API_MESSAGES = {
+    400: "Requête invalide.",
+    403: "Accès refusé.",
+    404: "Introuvable.",
+    500: "Erreur du serveur : l'équipe Mobicase est prévenue.",
+}
+
 
 def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": message or API_MESSAGES[status]}, status=status)
     body = loader.render_to_string(template, {"message": message}, request)
     return HttpResponse(body, status=status)
 
@@ -28,6 +42,8 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": API_MESSAGES[500]}, status=500)
     # No context processors on purpose: the database may be what failed.
     body = loader.get_template("errors/500.html").render({})
     return HttpResponse(body, status=500)
