@@ -100,6 +100,10 @@ QUERY: dict[str, dict[str, object]] = {
     "cases:goal_create": {"objectif": Goal},
     "cases:action_create": {"objectif": Goal},
 }
+# Form fields some POSTs read to name an object: an outsider names A's.
+POST_DATA: dict[str, dict[str, object]] = {
+    "switch_organization": {"organization": "platform_a"},
+}
 # Every GET also searches for the canaries' prefix, for lists and autocompletes.
 SEARCH = {"q": "zqk"}
 
@@ -220,13 +224,18 @@ def url_for(world: World, target: Target, *, unknown_objects: bool = False) -> s
     return reverse(target.name, kwargs=values)
 
 
+def _resolve(world: World, value: object) -> str:
+    if isinstance(value, type):
+        return str(world.object_of(value).pk)
+    if value == "platform_a":
+        return str(world.platform_a.pk)
+    return str(value)
+
+
 def query_for(world: World, target: Target) -> dict[str, str]:
-    query = dict(SEARCH)
-    for key, value in QUERY.get(target.name, {}).items():
-        if isinstance(value, type):
-            query[key] = str(world.object_of(value).pk)
-        elif value == "platform_a":
-            query[key] = str(world.platform_a.pk)
-        else:
-            query[key] = str(value)
-    return query
+    extra = {key: _resolve(world, value) for key, value in QUERY.get(target.name, {}).items()}
+    return {**SEARCH, **extra}
+
+
+def post_data_for(world: World, target: Target) -> dict[str, str]:
+    return {key: _resolve(world, value) for key, value in POST_DATA.get(target.name, {}).items()}

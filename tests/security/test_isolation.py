@@ -12,6 +12,8 @@ and see a canary of every kind, or the outsiders' 404s would prove nothing.
 from __future__ import annotations
 
 import copy
+import json
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -20,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organizations.models import FundingAgreement
+from organizations.tenancy import ORGANIZATION_HEADER
 from tests.conftest import client_for
 
 from .canaries import base_label, owned_rows, response_blobs, tenant_scoped_models
@@ -28,6 +31,7 @@ from .targets import (
     Target,
     collect,
     object_kwargs,
+    post_data_for,
     query_for,
     url_for,
 )
@@ -69,6 +73,7 @@ NOT_SHOWN = {
 }
 
 LOGIN_URL = reverse("accounts:login")
+FORM = "application/x-www-form-urlencoded"
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 # Patterns after which the request's user is anonymous by design.
 LOGS_OUT = {"accounts:logout"}
@@ -113,12 +118,16 @@ def _fingerprint(world: World) -> dict[str, frozenset]:
     return found
 
 
-def _request(client: Client, target: Target, url: str, query: dict, **headers):
+def _request(client: Client, target: Target, url: str, data: dict, **headers):
+    """GET with ``data`` as the query; other methods with an empty (or minimal) body."""
     if target.method == "GET":
-        return client.get(url, query, headers=headers)
+        return client.get(url, data, headers=headers)
     if target.name.startswith("api:"):
-        return client.generic(target.method, url, "{}", content_type="application/json")
-    return client.generic(target.method, url, "", content_type="application/x-www-form-urlencoded")
+        body = json.dumps(data)
+        return client.generic(target.method, url, body, "application/json", headers=headers)
+    if target.method == "POST":
+        return client.post(url, data, headers=headers)
+    return client.generic(target.method, url, urlencode(data), FORM, headers=headers)
 
 
 def _leaks(world: World, actor: str, response) -> list[str]:
@@ -150,11 +159,11 @@ def test_outsiders_get_nothing_of_platform_a(
     except MissingObject as error:
         pytest.fail(str(error))
     who = f"{target.method} {url} ({target.name}) par {ACTOR_LABELS[actor]}"
-    query = query_for(world, target) if target.method == "GET" else {}
+    data = query_for(world, target) if target.method == "GET" else post_data_for(world, target)
     client = _client(sessions, actor)
     requests = 1
     with CaptureQueriesContext(connection) as queries:
-        response = _request(client, target, url, query)
+        response = _request(client, target, url, data)
     _check_authenticated(world, actor, target, response)
     status = response.status_code
 
@@ -163,7 +172,7 @@ def test_outsiders_get_nothing_of_platform_a(
     assert not leaks, f"{who} : fuite de données de A : {leaks}"
     if target.method == "GET" and "HX-Request" in response.get("Vary", ""):
         requests += 1
-        partial = _client(sessions, actor).get(url, query, headers={"HX-Request": "true"})
+        partial = _client(sessions, actor).get(url, data, headers={"HX-Request": "true"})
         leaks = _leaks(world, actor, partial)
         assert partial.status_code < 500, f"{who} (htmx) : erreur serveur {partial.status_code}"
         assert not leaks, f"{who} (htmx) : fuite de données de A : {leaks}"
@@ -190,11 +199,26 @@ def test_outsiders_get_nothing_of_platform_a(
             # A refusal must not tell that the object exists: same answer on an unknown one.
             requests += 1
             unknown = url_for(world, target, unknown_objects=True)
-            other = _request(_client(sessions, actor), target, unknown, query)
+            other = _request(_client(sessions, actor), target, unknown, data)
             assert other.status_code == status, (
                 f"{who} : {status} sur l'objet de A mais {other.status_code} sur un objet "
                 "inexistant : la réponse révèle que l'objet existe"
             )
+    if target.api_operation and not target.public and actor != "anonymous":
+        # Naming A in the header a token client uses to pick its organisation: as if A did not
+        # exist, whatever the operation.
+        requests += 1
+        named = _request(
+            _client(sessions, actor),
+            target,
+            url,
+            data,
+            **{ORGANIZATION_HEADER: str(world.platform_a.pk)},
+        )
+        assert named.status_code == 404, (
+            f"{who} avec {ORGANIZATION_HEADER}: A : {named.status_code} au lieu de 404"
+        )
+        assert not _leaks(world, actor, named), f"{who} avec {ORGANIZATION_HEADER}: A : fuite"
     record_property("isolation_requests", requests)
 
 
