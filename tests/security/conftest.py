@@ -31,23 +31,3 @@ def world(django_db_setup, django_db_blocker, media_dir) -> World:
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Print the counts the isolation tests recorded (``isolation_*`` user properties)."""
-    totals: dict[str, int] = {}
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            if getattr(report, "when", None) != "call":
-                continue
-            for name, value in getattr(report, "user_properties", ()):
-                if name.startswith("isolation_") and isinstance(value, int):
-                    totals[name] = (
-                        max(totals.get(name, 0), value)
-                        if name.endswith("_total")
-                        else totals.get(name, 0) + value
-                    )
-    if totals:
-        terminalreporter.section("isolation des organisations")
-        for name, value in sorted(totals.items()):
-            terminalreporter.write_line(f"{name.removeprefix('isolation_')}: {value}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
@@ -88,24 +90,31 @@ def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(LOGIN_URL)
 
 
+@dataclass
+class Actors:
+    """One logged-in client per actor, reused; its cookies are restored before each request."""
+
+    clients: dict[str, Client]
+    cookies: dict[str, SimpleCookie]
+
+    def client(self, actor: str) -> Client:
+        client = self.clients[actor]
+        # A previous request may have logged out or rotated the session: start from the login.
+        client.cookies = copy.deepcopy(self.cookies[actor])
+        return client
+
+
 @pytest.fixture(scope="module")
-def sessions(world: World) -> dict[str, dict]:
-    """Each actor's session cookies, restored before every request (a test may log out)."""
-    found = {"anonymous": {}}  # members of A, B, the referrers and funders, and the sender
-    for key, membership in world.members.items():
-        found[key] = copy.deepcopy(client_for(membership).cookies)
-    return found
+def actors(world: World) -> Actors:
+    # Members of A, B, the referrers and the funders, and the referral's sender.
+    clients = {"anonymous": Client()}
+    clients.update({key: client_for(member) for key, member in world.members.items()})
+    return Actors(clients, {key: copy.deepcopy(c.cookies) for key, c in clients.items()})
 
 
 @pytest.fixture(scope="module")
 def baseline(world: World) -> dict[str, frozenset]:
     return _fingerprint(world)
-
-
-def _client(sessions, actor: str) -> Client:
-    client = Client()
-    client.cookies = copy.deepcopy(sessions[actor]) if sessions[actor] else client.cookies
-    return client
 
 
 def _fingerprint(world: World) -> dict[str, frozenset]:
@@ -151,7 +160,7 @@ def _check_authenticated(world: World, actor: str, target: Target, response) -> 
 @pytest.mark.parametrize("actor", OUTSIDERS)
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.id)
 def test_outsiders_get_nothing_of_platform_a(
-    target: Target, actor: str, world, sessions, baseline, db, record_property
+    target: Target, actor: str, world, actors, baseline, db, record_property
 ):
     try:
         objects = object_kwargs(world, target)
@@ -160,7 +169,7 @@ def test_outsiders_get_nothing_of_platform_a(
         pytest.fail(str(error))
     who = f"{target.method} {url} ({target.name}) par {ACTOR_LABELS[actor]}"
     data = query_for(world, target) if target.method == "GET" else post_data_for(world, target)
-    client = _client(sessions, actor)
+    client = actors.client(actor)
     requests = 1
     with CaptureQueriesContext(connection) as queries:
         response = _request(client, target, url, data)
@@ -172,7 +181,7 @@ def test_outsiders_get_nothing_of_platform_a(
     assert not leaks, f"{who} : fuite de données de A : {leaks}"
     if target.method == "GET" and "HX-Request" in response.get("Vary", ""):
         requests += 1
-        partial = _client(sessions, actor).get(url, data, headers={"HX-Request": "true"})
+        partial = actors.client(actor).get(url, data, headers={"HX-Request": "true"})
         leaks = _leaks(world, actor, partial)
         assert partial.status_code < 500, f"{who} (htmx) : erreur serveur {partial.status_code}"
         assert not leaks, f"{who} (htmx) : fuite de données de A : {leaks}"
@@ -199,7 +208,7 @@ def test_outsiders_get_nothing_of_platform_a(
             # A refusal must not tell that the object exists: same answer on an unknown one.
             requests += 1
             unknown = url_for(world, target, unknown_objects=True)
-            other = _request(_client(sessions, actor), target, unknown, data)
+            other = _request(actors.client(actor), target, unknown, data)
             assert other.status_code == status, (
                 f"{who} : {status} sur l'objet de A mais {other.status_code} sur un objet "
                 "inexistant : la réponse révèle que l'objet existe"
@@ -209,7 +218,7 @@ def test_outsiders_get_nothing_of_platform_a(
         # exist, whatever the operation.
         requests += 1
         named = _request(
-            _client(sessions, actor),
+            actors.client(actor),
             target,
             url,
             data,
@@ -222,9 +231,7 @@ def test_outsiders_get_nothing_of_platform_a(
     record_property("isolation_requests", requests)
 
 
-def test_platform_a_staff_reach_every_object_and_see_every_kind(
-    world, sessions, db, record_property
-):
+def test_platform_a_staff_reach_every_object_and_see_every_kind(world, actors, db, record_property):
     """The outsiders' 404s and clean pages prove something only if A's own people see it all."""
     seen: set[str] = set()
     errors: list[str] = []
@@ -235,7 +242,7 @@ def test_platform_a_staff_reach_every_object_and_see_every_kind(
         statuses = set()
         for actor in A_STAFF:
             requests += 1
-            response = _client(sessions, actor).get(url, query_for(world, target))
+            response = actors.client(actor).get(url, query_for(world, target))
             _check_authenticated(world, actor, target, response)
             statuses.add(response.status_code)
             if response.status_code >= 500:
@@ -247,7 +254,7 @@ def test_platform_a_staff_reach_every_object_and_see_every_kind(
         # Pages of the referral's sender, or of the coach who runs the workshop.
         for actor in OTHER_INSIDERS:
             requests += 1
-            statuses.add(_client(sessions, actor).get(url).status_code)
+            statuses.add(actors.client(actor).get(url).status_code)
         if not statuses - REFUSALS and target.name not in UNREACHABLE:
             unreached.append(f"{target.name} ({url})")
     record_property("isolation_requests", requests)
