@@ -23,9 +23,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.models import Document
 from organizations.models import FundingAgreement
 from organizations.tenancy import ORGANIZATION_HEADER
 from tests.conftest import client_for
+from vehicles.models import Loan
 
 from .canaries import base_label, owned_rows, response_blobs, tenant_scoped_models
 from .targets import (
@@ -304,3 +306,24 @@ def test_isolation_counts(world, record_property):
     record_property("isolation_canaries", len(world.registry.canaries))
     record_property("isolation_models_with_canaries", len(world.registry.kinds()))
     assert COUNTS["api_operations"] > 0 and COUNTS["url_patterns"] > COUNTS["api_operations"]
+
+
+def test_the_canary_check_reads_inside_files(world, actors, db):
+    """A's own exports show canaries once decoded: the outsiders' clean answers mean something."""
+    loan = world.object_of(Loan)
+    contract = actors.client("admin_a").get(reverse("vehicles:loan_contract", args=[loan.pk]))
+    where = {w for w, blob in response_blobs(contract) if world.registry.found_in(blob)}
+    # Compressed in the PDF's bytes, readable once pdftotext has extracted the text.
+    assert "texte du PDF" in where and "corps" not in where, f"Témoins du contrat : {where}"
+
+    document = world.object_of(Document)
+    download = actors.client("advisor_a").get(
+        reverse("cases:document_download", args=[document.case_id, document.pk])
+    )
+    labels = {
+        c.label for _w, blob in response_blobs(download) for c in world.registry.found_in(blob)
+    }
+    assert "cases.Document.file" in labels
+
+    export = actors.client("admin_a").get(reverse("cases:case_export"))
+    assert any(world.registry.found_in(blob) for _w, blob in response_blobs(export))
