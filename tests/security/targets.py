@@ -100,6 +100,16 @@ QUERY: dict[str, dict[str, object]] = {
     "cases:goal_create": {"objectif": Goal},
     "cases:action_create": {"objectif": Goal},
 }
+# API lists filter by object: an outsider filters on A's (each filter matches A's object, so a
+# list that leaked would still show it).
+API_LIST_FILTERS: dict[str, object] = {
+    "case": Case,
+    "site": Site,
+    "vehicle": Vehicle,
+    "staff": Membership,
+    "advisor": Membership,
+    "platform": "platform_a",
+}
 # Form fields some POSTs read to name an object: an outsider names A's.
 POST_DATA: dict[str, dict[str, object]] = {
     "switch_organization": {"organization": "platform_a"},
@@ -233,8 +243,10 @@ def _resolve(world: World, value: object) -> str:
 
 
 def query_for(world: World, target: Target) -> dict[str, str]:
-    extra = {key: _resolve(world, value) for key, value in QUERY.get(target.name, {}).items()}
-    return {**SEARCH, **extra}
+    extra = dict(QUERY.get(target.name, {}))
+    if target.api_operation and not target.kwargs:
+        extra.update(API_LIST_FILTERS)
+    return {**SEARCH, **{key: _resolve(world, value) for key, value in extra.items()}}
 
 
 def post_data_for(world: World, target: Target) -> dict[str, str]:

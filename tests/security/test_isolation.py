@@ -231,6 +231,7 @@ def test_outsiders_get_nothing_of_platform_a(
         )
         assert not _leaks(world, actor, named), f"{who} avec {ORGANIZATION_HEADER}: A : fuite"
     record_property("isolation_requests", requests)
+    record_property(f"isolation_outsider_status_{status}", 1)
 
 
 def test_platform_a_staff_reach_every_object_and_see_every_kind(world, actors, db, record_property):
