@@ -51,7 +51,9 @@ from vehicles.models import (
 from .world import World
 
 # URL keyword argument -> the model of A's object that fills it (world.objects holds one each).
-# ``id`` (the API's detail routes) is filled from the model of the view's queryset.
+# ``id`` (the API's detail routes) is filled from the model of the view's queryset. When two
+# apps give one name to different objects, "namespace:kwarg" (e.g. "reporting:job_id") wins
+# over the bare name for that namespace's patterns.
 KWARGS: dict[str, type[models.Model]] = {
     "accessory_id": Accessory,
     "action_id": Action,
@@ -190,6 +192,9 @@ class MissingObject(LookupError):
 
 
 def model_for(target: Target, kwarg: str) -> type[models.Model]:
+    namespace = target.name.rsplit(":", 1)[0] if ":" in target.name else ""
+    if f"{namespace}:{kwarg}" in KWARGS:
+        return KWARGS[f"{namespace}:{kwarg}"]
     if kwarg in KWARGS:
         return KWARGS[kwarg]
     if kwarg == "id":
@@ -201,8 +206,9 @@ def model_for(target: Target, kwarg: str) -> type[models.Model]:
             return queryset.model
     raise MissingObject(
         f"Le motif d'URL « {target.name} » ({target.route}) prend l'argument « {kwarg} » "
-        f"qu'aucun objet de la plateforme A ne remplit : ajoutez « {kwarg} » à KWARGS dans "
-        "tests/security/targets.py (et un objet de ce type dans tests/security/world.py)."
+        f"qu'aucun objet de la plateforme A ne remplit : ajoutez « {kwarg} » (ou "
+        f"« {namespace}:{kwarg} » si ce nom désigne déjà un autre objet) à KWARGS dans "
+        "tests/security/targets.py, et un objet de ce type dans tests/security/world.py."
     )
 
 

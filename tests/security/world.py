@@ -27,6 +27,7 @@ from cases.models import (
     CaseTransition,
     DiagnosticItem,
     ExitQuestionnaire,
+    Participation,
     Situation,
     Skill,
     SkillAssessment,
@@ -182,7 +183,8 @@ def build_world() -> World:
         on_hold_reason="Hospitalisation",
     )  # fmt: skip
     case.funding_agreements.add(agreement)
-    record_participation(case)
+    if not Participation.objects.filter(case=case).exists():  # a factory may have recorded it
+        record_participation(case)
     CaseTransition.objects.create(
         case=case, from_status=Case.Status.CLOSED, to_status=Case.Status.FOLLOW_UP,
         by=advisor.user, comment="Suivi à programmer",
