@@ -35,7 +35,7 @@ PYTHON ?= $(shell \
     if [ -x "$$candidate" ]; then echo "$$candidate"; exit 0; fi; \
   done)
 
-.PHONY: help install demo serve migrate seed test test-postgres postgres quality format bench clean
+.PHONY: help install demo serve migrate seed test test-security test-postgres postgres quality format bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ serve: install ## Serve the current database on 127.0.0.1:8000
 
 test: install ## Run the whole test suite (DATABASE_URL=postgres://… for PostgreSQL)
 	$(VENV_PY) -m pytest -n auto --dist loadfile -q $(PYTEST_ARGS)
+
+test-security: install ## Tenant isolation suite and API fuzzing only (also part of `make test`)
+	$(VENV_PY) -m pytest -n 2 --dist loadfile -q tests/security $(PYTEST_ARGS)
 
 postgres: ## Start the local PostgreSQL server, create the role and database (idempotent)
 	@command -v pg_isready >/dev/null || { echo "PostgreSQL introuvable : installez les paquets postgresql et postgresql-contrib." >&2; exit 1; }

@@ -24,6 +24,8 @@ from rest_framework.response import Response
 
 from organizations.api import (
     ERROR_RESPONSES,
+    LIST_RESPONSES,
+    OptionalEmailField,
     OrganizationScopedMixin,
     error_responses,
     id_parameter,
@@ -175,7 +177,7 @@ class ConsentSerializer(serializers.Serializer):
 
 
 class BeneficiaryDetailSerializer(BeneficiaryListSerializer):
-    email = serializers.EmailField(read_only=True)
+    email = OptionalEmailField(read_only=True)
     phone = serializers.CharField(read_only=True)
     address = serializers.CharField(read_only=True)
     is_qpv_resident = serializers.BooleanField(read_only=True, allow_null=True)
@@ -349,7 +351,7 @@ _PERSON_409 = OpenApiResponse(
         summary="Personnes accompagnées",
         description="Les personnes suivies par la plateforme en cours (administration, conseil). "
         "`q` cherche dans les noms sans tenir compte des accents.",
-        responses={200: BeneficiaryListSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: BeneficiaryListSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Dossier d'une personne",
@@ -504,7 +506,7 @@ class TransitionSerializer(serializers.Serializer):
 class BeneficiaryOfCaseSerializer(PersonSummarySerializer):
     sex = serializers.ChoiceField(choices=Beneficiary.Sex.choices, read_only=True)
     phone = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = OptionalEmailField(read_only=True)
     commune = CommuneSerializer(read_only=True, allow_null=True)
     labour_market_status = serializers.ChoiceField(
         choices=Beneficiary.LabourMarketStatus.choices, read_only=True
@@ -625,7 +627,7 @@ _CASE_ID = id_parameter("Identifiant de l'accompagnement.")
         summary="Accompagnements",
         description="Les accompagnements de la plateforme en cours (administration, conseil), "
         "filtrables par statut, conseiller·e, site, origine et date d'entrée.",
-        responses={200: CaseListSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: CaseListSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Un accompagnement",
@@ -829,7 +831,7 @@ _APPOINTMENT_ID = id_parameter("Identifiant du rendez-vous.")
         summary="Rendez-vous individuels",
         description="Les rendez-vous de la plateforme en cours ; un·e formateur·rice ne voit que "
         "les siens, en lecture seule.",
-        responses={200: AppointmentSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: AppointmentSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Un rendez-vous",

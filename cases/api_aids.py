@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.api import MatchListSerializer, match_response
 from catalog.matching import match_aids
 from catalog.models import Aid
-from organizations.api import ERROR_RESPONSES, OrganizationScopedMixin
+from organizations.api import ERROR_RESPONSES, OrganizationScopedMixin, id_parameter
 from organizations.models import Membership, Organization
 
 from .catalog_profile import profile_for_beneficiary
@@ -47,14 +46,11 @@ class BeneficiaryAidsView(OrganizationScopedMixin, generics.GenericAPIView):
         "commune, son âge, sa situation, ses minima sociaux, son permis et la date de prise de "
         "poste de son accompagnement en cours ; chacune avec les critères remplis et ceux qui "
         "restent à vérifier. La lecture est inscrite au journal des consultations.",
-        parameters=[
-            OpenApiParameter(
-                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="La personne."
-            )
-        ],
+        parameters=[id_parameter("Identifiant de la personne.")],
         responses={200: MatchListSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request, id) -> Response:
+        # DRF's lookup answers 404 (in JSON) for an id that is not a UUID, as the router's do.
         person = get_object_or_404(self.get_queryset(), id=id)
         log_beneficiary_access(request._request, person, AccessLog.Kind.API)
         on = timezone.localdate()

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -21,7 +19,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from organizations.api import ERROR_RESPONSES, ErrorSerializer, HasMembershipRole
+from organizations.api import (
+    ERROR_RESPONSES,
+    REFUSED_RESPONSE,
+    ErrorSerializer,
+    HasMembershipRole,
+    error_responses,
+    id_parameter,
+)
 from organizations.models import Territory
 
 from . import taxonomies
@@ -233,8 +238,7 @@ class AidFilter(filters.FilterSet):
 
 # --- Views -----------------------------------------------------------------------------------
 
-_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant.")
-_400 = OpenApiResponse(ErrorSerializer, description="Paramètre refusé : le message dit pourquoi.")
+_ID = id_parameter("Identifiant de l'aide.")
 
 
 @extend_schema_view(
@@ -242,7 +246,11 @@ _400 = OpenApiResponse(ErrorSerializer, description="Paramètre refusé : le mes
         summary="Aides à la mobilité publiées",
         description="Le catalogue public, sans authentification. `commune` (code INSEE) garde "
         "les aides qui couvrent la commune, y compris par son EPCI, son département ou sa région.",
-        responses={200: AidListSerializer(many=True), 400: _400},
+        responses={
+            200: AidListSerializer(many=True),
+            400: REFUSED_RESPONSE,
+            404: OpenApiResponse(ErrorSerializer, description="Page au-delà de la dernière."),
+        },
         auth=[],
     ),
     retrieve=extend_schema(
@@ -285,7 +293,7 @@ class AidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         "vérifier (information absente du profil). Rien n'est enregistré. Réservé aux membres "
         "(session ou jeton).",
         request=ProfileInputSerializer,
-        responses={200: MatchListSerializer, 400: _400, **ERROR_RESPONSES},
+        responses={200: MatchListSerializer, **error_responses(400)},
     )
     @action(
         detail=False,

@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
@@ -52,8 +52,9 @@ def docs_csp(view):
 app_name = "api"
 urlpatterns = [
     path("v1/me/", organization_api.MeView.as_view(), name="me"),
-    path(
-        "v1/beneficiaries/<uuid:id>/aids/",
+    # Any id reaches the view (as on the router's routes) so that a bad one gets a JSON 404.
+    re_path(
+        r"^v1/beneficiaries/(?P<id>[^/.]+)/aids/$",
         cases_api_aids.BeneficiaryAidsView.as_view(),
         name="beneficiary-aids",
     ),

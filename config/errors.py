@@ -1,16 +1,30 @@
-"""French error pages. They render without the request context processors' queries failing."""
+"""French error pages. They render without the request context processors' queries failing.
+
+Under /api/v1/ the errors Django answers itself (an unknown URL, a server error) are JSON with a
+French ``detail``, as the API documents every answer.
+"""
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csp import get_nonce
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
 
+API_PREFIX = "/api/v1/"
+API_MESSAGES = {
+    400: "Requête invalide.",
+    403: "Accès refusé.",
+    404: "Introuvable.",
+    500: "Erreur du serveur : l'équipe Mobicase est prévenue.",
+}
+
 
 def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": message or API_MESSAGES[status]}, status=status)
     body = loader.render_to_string(template, {"message": message}, request)
     return HttpResponse(body, status=status)
 
@@ -40,6 +54,8 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": API_MESSAGES[500]}, status=500)
     # No context processors on purpose: the database may be what failed. The nonce is the one
     # thing the page needs from the request, for its inline style.
     body = loader.get_template("errors/500.html").render({"csp_nonce": get_nonce(request)})

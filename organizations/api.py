@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -215,16 +215,46 @@ ERROR_RESPONSES = {
 }
 
 
+# A refusal is either a rule of the domain (``detail``, ``code``, ``field``) or invalid input:
+# then each field in cause (or ``non_field_errors``) maps to its messages, in French.
+REFUSAL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "Pourquoi, en français."},
+        "code": {"type": "string", "description": "Code de la règle en cause."},
+        "field": {"type": "string", "description": "Champ en cause, s'il y en a un."},
+    },
+    "additionalProperties": {
+        "description": "Champ refusé (ou `non_field_errors`) et ses messages en français.",
+        "anyOf": [{"type": "array"}, {"type": "object"}],
+    },
+}
+
 REFUSED_RESPONSE = OpenApiResponse(
-    ErrorSerializer,
+    REFUSAL_SCHEMA,
     description="Refusé : `detail` dit pourquoi, en français (`field` nomme le champ en cause "
-    "s'il y en a un).",
+    "s'il y en a un) ; une donnée ou un filtre invalide répond avec, pour chaque champ en "
+    "cause, la liste de ses messages.",
 )
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """Document the refusals an operation may answer (400, 409…) plus 401/403/404."""
     return {**dict.fromkeys(codes, REFUSED_RESPONSE), **ERROR_RESPONSES}
+
+
+# A list answers 400 for an invalid filter value and 404 for a page beyond the last.
+LIST_RESPONSES = error_responses(400)
+
+
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
+        "description": "Adresse e-mail, vide si elle n'est pas connue.",
+    }
+)
+class OptionalEmailField(serializers.EmailField):
+    """A read e-mail address that may be blank (the schema says so, format aside)."""
 
 
 def id_parameter(description: str) -> OpenApiParameter:

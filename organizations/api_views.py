@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,10 +12,13 @@ from rest_framework.views import APIView
 
 from .api import (
     ERROR_RESPONSES,
+    LIST_RESPONSES,
     MembershipSerializer,
+    OptionalEmailField,
     OrganizationScopedMixin,
     OrganizationSummarySerializer,
     TokenClientMixin,
+    id_parameter,
     resolve_api_membership,
 )
 from .models import FundingAgreement, Membership, Organization, Site, Territory
@@ -65,10 +67,6 @@ class MeView(TokenClientMixin, APIView):
         return Response(MeSerializer(data).data)
 
 
-def _id_parameter(description: str) -> OpenApiParameter:
-    return OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
-
-
 # --- Shared small serializers --------------------------------------------------------------
 
 
@@ -88,7 +86,7 @@ class SiteSerializer(serializers.Serializer):
     postcode = serializers.CharField(read_only=True)
     commune = TerritorySummarySerializer(read_only=True, allow_null=True)
     phone = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
+    email = OptionalEmailField(read_only=True)
     opening_hours = serializers.CharField(read_only=True)
     is_active = serializers.BooleanField(read_only=True)
 
@@ -109,13 +107,13 @@ class SiteFilter(filters.FilterSet):
         summary="Sites de la plateforme",
         description="Les sites (antennes, garages, locaux) de la plateforme en cours, pour son "
         "équipe (administration, conseil, formation).",
-        responses={200: SiteSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: SiteSerializer(many=True), **LIST_RESPONSES},
         tags=["organisation"],
     ),
     retrieve=extend_schema(
         summary="Un site de la plateforme",
         description="Un site de la plateforme en cours ; celui d'une autre plateforme répond 404.",
-        parameters=[_id_parameter("Identifiant du site.")],
+        parameters=[id_parameter("Identifiant du site.")],
         responses={200: SiteSerializer, **ERROR_RESPONSES},
         tags=["organisation"],
     ),
@@ -187,14 +185,14 @@ class FundingAgreementFilter(filters.FilterSet):
         description="Pour une plateforme (administration, conseil) : les conventions qu'elle "
         "porte. Pour un financeur : celles qu'il finance. Les prescripteurs et les "
         "formateur·rices n'y ont pas accès (403).",
-        responses={200: FundingAgreementSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: FundingAgreementSerializer(many=True), **LIST_RESPONSES},
         tags=["organisation"],
     ),
     retrieve=extend_schema(
         summary="Une convention de financement",
         description="Une convention portée ou financée par l'organisation en cours ; une "
         "autre répond 404.",
-        parameters=[_id_parameter("Identifiant de la convention.")],
+        parameters=[id_parameter("Identifiant de la convention.")],
         responses={200: FundingAgreementSerializer, **ERROR_RESPONSES},
         tags=["organisation"],
     ),

@@ -8,12 +8,13 @@ a role that may not act is a 403.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from .models import Membership, Organization
 
@@ -61,8 +62,6 @@ def pick_membership(
 
 def switch_organization(request: HttpRequest, organization: Organization) -> Membership:
     """Make ``organization`` the one in force for this session; 404 if not a member."""
-    from django.http import Http404
-
     membership = pick_membership(active_memberships(request.user), str(organization.pk))
     if membership is None or membership.organization_id != organization.pk:
         raise Http404("Organisation introuvable.")
@@ -152,3 +151,11 @@ def export_right_required(view: Callable) -> Callable:
 
     wrapper.exports_personal_data = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def uuid_or_404(value: str | None) -> uuid.UUID:
+    """Read an object id sent in a form or a query string; anything but a UUID is a 404."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("Introuvable.") from None

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import FundingAgreement, Invitation, Membership, Organization, Site, Territory
-from .tenancy import NoMembership, switch_organization
+from .tenancy import NoMembership, switch_organization, uuid_or_404
 
 
 @login_not_required
@@ -193,7 +193,8 @@ def _funder_home(membership: Membership, today: date) -> dict:
 def switch(request: HttpRequest) -> HttpResponse:
     """Make another of the user's organisations the one in force."""
     organization = get_object_or_404(
-        Organization.objects.for_user(request.user), id=request.POST.get("organization")
+        Organization.objects.for_user(request.user),
+        id=uuid_or_404(request.POST.get("organization")),
     )
     switch_organization(request, organization)
     messages.success(request, f"Vous travaillez maintenant pour « {organization.name} ».")

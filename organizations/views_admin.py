@@ -344,7 +344,12 @@ def agreement_detail(request: HttpRequest, agreement_id) -> HttpResponse:
     agreement = get_object_or_404(
         _agreements_of(request).prefetch_related("territories"), id=agreement_id
     )
-    context = {"agreement": agreement, "can_edit": _can_edit_agreements(request.membership)}
+    context = {
+        "agreement": agreement,
+        "can_edit": _can_edit_agreements(request.membership),
+        # The remarks are the platform's own working notes: a funder reads no free text.
+        "show_notes": agreement.organization_id == request.organization.pk,
+    }
     return render(request, "organizations/agreement_detail.html", context)
 
 

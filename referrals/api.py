@@ -36,8 +36,11 @@ from cases.models import Barrier, Beneficiary
 from cases.services.people import PossibleDuplicate
 from organizations.api import (
     ERROR_RESPONSES,
+    LIST_RESPONSES,
+    OptionalEmailField,
     OrganizationScopedMixin,
     error_responses,
+    id_parameter,
 )
 from organizations.errors import ConflictError, DomainError
 from organizations.models import Membership, Organization, Territory
@@ -125,7 +128,7 @@ class ReferralForPlatformSerializer(serializers.Serializer):
     last_name = serializers.CharField(read_only=True)
     sex = serializers.CharField(read_only=True)
     birth_date = serializers.DateField(read_only=True, allow_null=True)
-    email = serializers.EmailField(read_only=True)
+    email = OptionalEmailField(read_only=True)
     phone = serializers.CharField(read_only=True)
     address = serializers.CharField(read_only=True)
     postcode = serializers.CharField(read_only=True)
@@ -364,9 +367,7 @@ def request_hash(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_ID = OpenApiParameter(
-    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Identifiant de la prescription."
-)
+_ID = id_parameter("Identifiant de la prescription.")
 _KEY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     OpenApiTypes.STR,
@@ -383,7 +384,7 @@ _KEY = OpenApiParameter(
         summary="Prescriptions",
         description="Un prescripteur voit celles de son organisation (statut, dates, prochain "
         "rendez-vous, résultat) ; une plateforme celles qui lui sont adressées.",
-        responses={200: ReferralForPlatformSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: ReferralForPlatformSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Une prescription",

@@ -58,6 +58,11 @@ class Scope:
         return {p.pk for p in self.platforms}
 
     @property
+    def is_own_platform(self) -> bool:
+        """The figures of one platform read as its own: its free-text labels may show."""
+        return self.kind in ("platform", "site")
+
+    @property
     def agreement(self) -> FundingAgreement | None:
         return self.agreements[0] if self.kind == "agreement" else None
 

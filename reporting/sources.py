@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Min, Q, QuerySet
 
@@ -47,10 +48,14 @@ def frame(
     """Run ``queryset.values_list(*columns.values())`` and type the named columns."""
     # No ORDER BY: the frames are grouped, not listed, and sorting is the costliest step.
     rows_query = queryset.order_by().values_list(*columns.values()).query
-    sql, params = rows_query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    try:
+        sql, params = rows_query.sql_with_params()
+    except EmptyResultSet:  # a scope with nothing in it (a funder without agreement)
+        rows = []
+    else:
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     df = pd.DataFrame.from_records(rows, columns=list(columns))
     for name in dates:
         df[name] = pd.to_datetime(df[name]).dt.normalize()
@@ -154,22 +159,35 @@ def barrier_counts(items: QuerySet[DiagnosticItem], period: Period) -> dict:
     ).order_by()
     person = Count("diagnostic__case__beneficiary_id", distinct=True)
     total = found.aggregate(n=person)["n"] or 0
+    # ``shared``: the common taxonomy (no platform); a platform's own barriers are its data.
     by_category = pd.DataFrame.from_records(
         list(
             found.values("barrier__category__position", "barrier__category__code")
-            .annotate(label=Min("barrier__category__label"), n=person)
-            .values_list("barrier__category__position", "barrier__category__code", "label", "n")
+            .annotate(
+                label=Min("barrier__category__label"),
+                n=person,
+                own=Count("barrier__category__organization", distinct=True),
+            )
+            .values_list(
+                "barrier__category__position", "barrier__category__code", "label", "n", "own"
+            )
         ),
-        columns=["position", "code", "label", "n"],
+        columns=["position", "code", "label", "n", "own"],
     )
     by_barrier = pd.DataFrame.from_records(
         list(
             found.values("barrier__code")
-            .annotate(label=Min("barrier__label"), n=person)
-            .values_list("barrier__code", "label", "n")
+            .annotate(
+                label=Min("barrier__label"),
+                n=person,
+                own=Count("barrier__organization", distinct=True),
+            )
+            .values_list("barrier__code", "label", "n", "own")
         ),
-        columns=["code", "label", "n"],
+        columns=["code", "label", "n", "own"],
     )
+    by_category["shared"] = by_category["own"] == 0
+    by_barrier["shared"] = by_barrier["own"] == 0
     return {"total": total, "by_category": by_category, "by_barrier": by_barrier}
 
 
@@ -338,6 +356,8 @@ def aid_applications_frame(applications: QuerySet[AidApplication], period: Perio
             "application_id": "id",
             "status": "status",
             "funder_name": "funder_name",
+            "catalog_provider": "aid__provider_name",
+            "catalog_status": "aid__status",
             "aid_name": "aid_name",
             "amount_requested": "amount_requested",
             "amount_granted": "amount_granted",

@@ -14,7 +14,7 @@ from django.test import Client
 from organizations.models import Membership, Organization
 from tests import factories
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.security.report"]
 
 Role = Membership.Role
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from cases.models import Case
 from organizations.api import (
     ERROR_RESPONSES,
+    LIST_RESPONSES,
     ErrorSerializer,
     OrganizationScopedMixin,
     error_responses,
@@ -294,7 +295,7 @@ class LoanFilter(filters.FilterSet):
     list=extend_schema(
         summary="Véhicules du parc",
         description="Les vélos, scooters et voitures de la plateforme en cours, avec leur statut.",
-        responses={200: VehicleSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: VehicleSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Un véhicule",
@@ -335,7 +336,7 @@ def _loan_response(loan: Loan, code: int = status.HTTP_200_OK) -> Response:
     list=extend_schema(
         summary="Prêts de véhicules",
         description="Les réservations et prêts de la plateforme en cours.",
-        responses={200: LoanSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: LoanSerializer(many=True), **LIST_RESPONSES},
     ),
     retrieve=extend_schema(
         summary="Un prêt",

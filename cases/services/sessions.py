@@ -9,7 +9,7 @@ people booking the last seat at the same time never both get it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +35,8 @@ Role = Membership.Role
 STAFF_ROLES = (Role.ADMIN, Role.ADVISOR, Role.COACH)
 # A case in these statuses takes no new appointment nor workshop seat.
 INACTIVE_CASE_STATUSES = (CaseStatus.CLOSED, CaseStatus.ARCHIVED)
+# How far from today a session may be dated: past ones are recorded afterwards, not centuries on.
+SESSION_DATE_REACH = timedelta(days=5 * 365)
 # Appointment status changes: from -> allowed targets (a status may also be kept to edit notes).
 APPOINTMENT_STATUS_CHANGES: dict[str, tuple[str, ...]] = {
     Appointment.Status.PLANNED: (
@@ -92,8 +94,24 @@ def _check_not_cancelled(workshop: Workshop, what: str) -> None:
 # --- Appointments -------------------------------------------------------------------------------
 
 
+def _check_session_date(starts_at: datetime, *, field: str) -> None:
+    today = timezone.localdate()
+    first, last = today - SESSION_DATE_REACH, today + SESSION_DATE_REACH
+    if not first <= timezone.localdate(starts_at) <= last:
+        raise DomainError(
+            f"La date doit être comprise entre le {first:%d/%m/%Y} et le {last:%d/%m/%Y}.",
+            field=field,
+        )
+
+
 def _check_appointment_fields(
-    case: Case, *, staff: Membership | None, site: Site | None, kind: str, duration_minutes: int
+    case: Case,
+    *,
+    staff: Membership | None,
+    site: Site | None,
+    kind: str,
+    duration_minutes: int,
+    starts_at: datetime,
 ) -> None:
     if kind not in Appointment.Kind.values:
         raise DomainError("Choisissez l'objet du rendez-vous.", field="kind")
@@ -101,6 +119,7 @@ def _check_appointment_fields(
         raise DomainError(
             "La durée doit être comprise entre 5 minutes et 10 heures.", field="duration_minutes"
         )
+    _check_session_date(starts_at, field="starts_at")
     _check_staff_member(staff, case.organization_id, field="staff")
     _check_site(site, case.organization_id)
 
@@ -122,7 +141,12 @@ def schedule_appointment(
     case = _locked_case(case)
     _check_case_active(case)
     _check_appointment_fields(
-        case, staff=staff, site=site, kind=kind, duration_minutes=duration_minutes
+        case,
+        staff=staff,
+        site=site,
+        kind=kind,
+        duration_minutes=duration_minutes,
+        starts_at=starts_at,
     )
     return Appointment.objects.create(
         organization_id=case.organization_id,
@@ -160,7 +184,12 @@ def update_appointment(
             code="appointment_not_planned",
         )
     _check_appointment_fields(
-        appointment.case, staff=staff, site=site, kind=kind, duration_minutes=duration_minutes
+        appointment.case,
+        staff=staff,
+        site=site,
+        kind=kind,
+        duration_minutes=duration_minutes,
+        starts_at=starts_at,
     )
     appointment.staff = staff
     appointment.site = site
@@ -230,6 +259,7 @@ def _check_workshop_fields(
         raise DomainError("Choisissez le type d'atelier.", field="kind")
     if not title.strip():
         raise DomainError("Donnez un intitulé à l'atelier.", field="title")
+    _check_session_date(starts_at, field="starts_at")
     if ends_at <= starts_at:
         raise DomainError("L'atelier doit finir après son début.", field="ends_at")
     if capacity < 1:

@@ -58,7 +58,7 @@ def people_accompanied(data: ReportData) -> Value:
         Breakdown("epci", "Par intercommunalité (EPCI)", territory_cells(people, "epci")),
         Breakdown("commune", "Par commune", territory_cells(people, "commune", limit=20)),
     ]
-    if data.scope.kind in ("platform", "agreement"):
+    if data.scope.kind == "platform":
         breakdowns.append(
             Breakdown(
                 "site",

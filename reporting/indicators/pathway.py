@@ -139,6 +139,13 @@ def people_with_barriers(data: ReportData) -> Value:
     found = data.barrier_counts
     by_category = found["by_category"].sort_values(["position", "label"])
     by_barrier = found["by_barrier"].sort_values(["n", "label"], ascending=[False, True])
+    note = ""
+    if not data.scope.is_own_platform:
+        # A platform's own barriers are its data: named only on its own figures.
+        if not (by_category["shared"].all() and by_barrier["shared"].all()):
+            note = "Les freins propres à une plateforme sont comptés mais pas détaillés."
+        by_category = by_category[by_category["shared"]]
+        by_barrier = by_barrier[by_barrier["shared"]]
     return Value(
         int(found["total"]),
         [
@@ -155,6 +162,7 @@ def people_with_barriers(data: ReportData) -> Value:
                 additive=False,
             ),
         ],
+        note=note,
     )
 
 

@@ -136,6 +136,19 @@ def loan_renewals(data: ReportData) -> Value:
 # --- Aids ----------------------------------------------------------------------------------
 
 
+def funder_labels(aids: pd.DataFrame, *, own: bool) -> pd.Series:
+    """Who grants each aid: as the platform typed it on its own figures; elsewhere only the
+    public catalogue's provider, the platform's free text being its data."""
+    if own:
+        return aids["funder_name"].fillna("").replace("", "Non renseigné")
+    public = aids["catalog_status"] == "published"
+    named = aids["catalog_provider"].where(public & (aids["catalog_provider"].fillna("") != ""))
+    return named.fillna(OTHER_FUNDER)
+
+
+OTHER_FUNDER = "Financeur hors catalogue"
+
+
 @indicator(
     "aid_applications",
     label="Demandes d'aide déposées",
@@ -145,6 +158,7 @@ def loan_renewals(data: ReportData) -> Value:
 )
 def aid_applications(data: ReportData) -> Value:
     aids = data.aid_applications
+    aids = aids.assign(funder=funder_labels(aids, own=data.scope.is_own_platform))
     submitted = aids[aids["submitted_on"].between(ts(data.period.start), ts(data.period.end))]
     return Value(
         len(submitted),
@@ -152,7 +166,7 @@ def aid_applications(data: ReportData) -> Value:
             Breakdown(
                 "funder",
                 "Par financeur de l'aide",
-                top_counts(submitted["funder_name"], limit=10, other="Autres financeurs"),
+                top_counts(submitted["funder"], limit=10, other="Autres financeurs"),
             ),
             Breakdown(
                 "status",
@@ -182,7 +196,7 @@ def aid_amount_granted(data: ReportData) -> Value:
         & aids["status"].isin(GRANTED)
     ]
     amounts = decided["amount_granted"].fillna(0.0)
-    names = decided["funder_name"].fillna("").replace("", "Non renseigné")
+    names = funder_labels(decided, own=data.scope.is_own_platform)
     tally = (
         pd.DataFrame({"name": names, "amount": amounts})
         .groupby("name")["amount"]

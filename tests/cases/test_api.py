@@ -612,6 +612,19 @@ def test_no_appointment_for_a_closed_case(login, alice, helene_case, tomorrow_at
     assert not Appointment.objects.exists()
 
 
+def test_an_appointment_centuries_away_is_refused_in_french(login, alice, helene_case):
+    response = login(alice).post(
+        APPOINTMENTS,
+        {"case": str(helene_case.pk), "kind": "follow_up", "starts_at": "0188-07-26T14:34:08Z"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "starts_at"
+    assert response.json()["detail"].startswith("La date doit être comprise entre le ")
+    assert not Appointment.objects.exists()
+
+
 def test_an_advisor_moves_an_appointment_then_records_how_it_went(
     login, alice, helene_case, tomorrow_at_ten
 ):

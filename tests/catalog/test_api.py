@@ -157,6 +157,14 @@ def test_another_platform_gets_404_on_a_person_aids(login, chloe, helene):
     assert login(chloe).get(_aids_url(helene)).status_code == 404
 
 
+def test_a_person_id_that_is_no_uuid_answers_404_in_json(login, alice):
+    for bad in ("null", "12.5"):
+        response = login(alice).get(f"/api/v1/beneficiaries/{bad}/aids/")
+
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Introuvable."}
+
+
 @pytest.mark.role_check("api:beneficiary-aids")
 def test_coaches_referrers_and_funders_cannot_match_a_person(login, bob, remi, fanny, helene):
     for member in (bob, remi, fanny):

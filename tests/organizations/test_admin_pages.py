@@ -595,6 +595,20 @@ def test_the_funder_reads_an_agreement_without_editing_it(login, fanny, agreemen
     assert url("agreement_edit", agreement_a.pk) not in page
 
 
+def test_the_funder_never_reads_the_platform_remarks_on_an_agreement(
+    login, adele, fanny, agreement_a
+):
+    agreement_a.notes = "Le référent du Département part en juin."
+    agreement_a.save()
+
+    assert "Le référent du Département part en juin." in text(
+        login(adele).get(url("agreement_detail", agreement_a.pk))
+    )
+    assert "Le référent du Département" not in text(
+        login(fanny).get(url("agreement_detail", agreement_a.pk))
+    )
+
+
 @pytest.mark.role_check("organizations:agreement_create", "organizations:agreement_edit")
 def test_only_the_platform_admin_creates_or_edits_agreements(login, alice, fanny, bob, agreement_a):
     for membership in (alice, fanny, bob):

@@ -153,6 +153,13 @@ def test_an_anonymous_caller_gets_401_with_a_french_detail(db):
     assert response["WWW-Authenticate"] == "Token"
 
 
+def test_an_unknown_api_url_answers_404_in_json(db):
+    response = APIClient().get("/api/v1/nulle-part/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Introuvable."}
+
+
 def test_a_wrong_token_gets_401(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")

@@ -432,6 +432,15 @@ def test_switching_to_an_organisation_one_is_not_a_member_of_gives_404(login, al
     assert client.session["current_organization_id"] == str(alice.organization_id)
 
 
+def test_switching_to_an_organisation_named_by_no_uuid_gives_404(login, alice):
+    client = login(alice)
+
+    for junk in ("abc", ""):
+        response = client.post(reverse("switch_organization"), {"organization": junk})
+
+        assert response.status_code == 404
+
+
 @pytest.mark.cross_tenant("switch_organization")
 def test_switching_to_an_organisation_whose_membership_ended_gives_404(
     login, alice, alice_also_funder

@@ -634,6 +634,13 @@ def test_an_incident_is_declared_from_the_loan(world, alice, login):
     assert (incident.loan, incident.cost, incident.borne_by) == (loan, Decimal("35"), "beneficiary")
 
 
+def test_an_incident_form_named_with_a_loan_that_is_no_uuid_answers_404(world, alice, login):
+    vehicle = world["out"].vehicle
+    url = reverse("vehicles:incident_create", args=[vehicle.pk])
+
+    assert login(alice).get(url + "?pret=abc").status_code == 404
+
+
 # --- Fleet management -------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from organizations.errors import DomainError
+from organizations.tenancy import uuid_or_404
 
 from .. import services
 from ..forms import (
@@ -273,7 +274,7 @@ def incident_create(request: HttpRequest, vehicle_id) -> HttpResponse:
     vehicle = get_vehicle(request, vehicle_id)
     initial = {}
     if request.GET.get("pret"):
-        initial["loan"] = get_loan(request, request.GET["pret"]).pk
+        initial["loan"] = get_loan(request, uuid_or_404(request.GET["pret"])).pk
     form = IncidentForm(request.POST or None, vehicle=vehicle, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
