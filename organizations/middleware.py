@@ -85,8 +85,11 @@ class TwoFactorMiddleware:
         if match is not None and match.view_name in self.ALLOWED_VIEWS:
             return None
         if request.path.startswith("/api/"):
-            if "HTTP_AUTHORIZATION" in request.META:
-                return None  # DRF authenticates the token (or refuses it), never this session
+            scheme = request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0].lower()
+            if scheme == "token":
+                # DRF authenticates the token (or refuses it with 401) before it would ever
+                # read this session. Any other scheme falls through to the session: held.
+                return None
             if match is not None and match.view_name in ("api:schema", "api:docs", "api:redoc"):
                 return None
             return JsonResponse({"detail": self.API_MESSAGE, "code": "two_factor"}, status=403)

@@ -208,6 +208,15 @@ def test_a_platform_admin_without_a_device_must_enrol_before_anything_else(adele
     assert client.post(reverse("accounts:logout"))["Location"] == LOGIN_URL
 
 
+def test_another_authorization_scheme_does_not_free_a_session_held_at_the_second_factor(adele):
+    client = password_login(adele.user.email)
+
+    for header in ("Basic YWRlbGU6eA==", "Bearer x", "token-sans-espace"):
+        response = client.get(reverse("api:me"), HTTP_AUTHORIZATION=header)
+        assert response.status_code in (401, 403), header
+        assert "adele" not in response.content.decode().lower()
+
+
 def test_a_token_client_is_not_held_by_two_factor(platform_a, adele):
     platform_a.two_factor_required = True
     platform_a.save()
