@@ -16,3 +16,18 @@ def check_caseworker(by: Membership, organization_id) -> None:
             "modifier cet accompagnement.",
             code="forbidden",
         )
+
+
+ANONYMISED_MESSAGE = "Ce dossier est anonymisé : il ne peut plus être modifié."
+
+
+def check_not_anonymised(*, beneficiary_id) -> None:
+    """Refuse any new data on the file of an anonymised person.
+
+    Anonymisation erased who the person was; writing a note, a session or a document on the
+    file afterwards would attach new personal data to a record nobody may identify or review.
+    """
+    from cases.models import Beneficiary
+
+    if Beneficiary.objects.filter(pk=beneficiary_id, anonymised_at__isnull=False).exists():
+        raise DomainError(ANONYMISED_MESSAGE, code="anonymised")

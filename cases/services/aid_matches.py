@@ -9,6 +9,7 @@ from organizations.errors import ConflictError, DomainError
 from organizations.models import Membership
 
 from ..models import AidApplication, Case, CaseStatus
+from .access import check_not_anonymised
 from .lifecycle import check_caseworker
 
 # Applications still alive: a second one for the same aid is surely a double click.
@@ -26,6 +27,7 @@ def prepare_aid_application(*, case: Case, aid: Aid, by: Membership) -> AidAppli
     """Create a draft application prefilled from the catalogue aid (name, provider, amount)."""
     check_caseworker(by, case.organization_id)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     if case.status == CaseStatus.ARCHIVED:
         raise DomainError(
             "Cet accompagnement est archivé : il ne peut plus être modifié.", code="archived"

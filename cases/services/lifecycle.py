@@ -23,7 +23,7 @@ from organizations.errors import DomainError
 from organizations.models import FundingAgreement, Membership, Site
 
 from .access import CASEWORKER_ROLES as CASEWORKER_ROLES  # re-exported for the callers
-from .access import check_caseworker
+from .access import check_caseworker, check_not_anonymised
 from .contacts import note_contact
 from .participations import asks_improved_situation, record_participation
 
@@ -54,6 +54,7 @@ def open_case(
 ) -> Case:
     """Open a new pathway for a person, at intake."""
     check_caseworker(by, beneficiary.organization_id)
+    check_not_anonymised(beneficiary_id=beneficiary.pk)
     opened_on = opened_on or timezone.localdate()
     if opened_on > timezone.localdate():
         raise DomainError("La date d'entrée ne peut pas être dans le futur.", field="opened_on")

@@ -37,6 +37,7 @@ from cases.models import (
 from organizations.errors import DomainError
 from organizations.models import Membership
 
+from .access import check_not_anonymised
 from .contacts import PERSON_DOCUMENT_KINDS, note_contact
 from .lifecycle import check_caseworker
 
@@ -49,6 +50,7 @@ MAX_NOTE_LENGTH = 10_000
 
 def _ensure_can_edit(case: Case, by: Membership) -> None:
     check_caseworker(by, case.organization_id)
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     if case.status == CaseStatus.ARCHIVED:
         raise DomainError(
             "Cet accompagnement est archivé : il ne peut plus être modifié.", code="archived"

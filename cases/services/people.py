@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Beneficiary, Case, ConsentRecord, age_on, name_key
+from cases.services.access import check_not_anonymised
 from cases.services.lifecycle import check_caseworker, open_case
 from cases.services.participations import refresh_entry_participations
 from organizations.errors import DomainError
@@ -237,6 +238,7 @@ def record_consent(
 ) -> ConsentRecord:
     """Record what the person agreed (or refused) to, on which day."""
     check_caseworker(by, beneficiary.organization_id)
+    check_not_anonymised(beneficiary_id=beneficiary.pk)
     if scope not in ConsentRecord.Scope.values:
         raise DomainError("Choisissez l'objet du consentement.", field="scope")
     given_on = given_on or timezone.localdate()
@@ -345,6 +347,7 @@ def update_case(
     """Change who follows a case, where, why, and which agreements fund it."""
     check_caseworker(by, case.organization_id)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     for related, label in ((advisor, "Le ou la conseiller·e"), (site, "Le site")):
         if related is not None and related.organization_id != case.organization_id:
             raise DomainError(f"{label} n'appartient pas à cette plateforme.")

@@ -28,6 +28,7 @@ from cases.models import (
 from organizations.errors import ConflictError, DomainError
 from organizations.models import Membership, Organization, Site
 
+from .access import check_not_anonymised
 from .contacts import note_contact_of_cases
 from .lifecycle import check_caseworker
 
@@ -70,6 +71,7 @@ def _check_site(site: Site | None, organization_id) -> None:
 
 
 def _check_case_active(case: Case) -> None:
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     if case.status in INACTIVE_CASE_STATUSES:
         raise DomainError(
             f"Cet accompagnement est « {case.get_status_display().lower()} » : "
@@ -540,6 +542,7 @@ def assess_skill(
     if workshop is None:
         check_caseworker(by, case.organization_id)
         case = _locked_case(case)
+        check_not_anonymised(beneficiary_id=case.beneficiary_id)
     else:
         _check_runs_or_caseworker(workshop, by)
         workshop = _locked_workshop(workshop)

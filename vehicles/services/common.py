@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cases.models import Case
+from cases.services.access import check_not_anonymised
 from organizations.errors import DomainError
 from organizations.models import Membership, Site
 
@@ -129,6 +130,7 @@ def lock_loan(loan: Loan) -> Loan:
 
 
 def check_case_open(case: Case) -> None:
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     if not case.is_open:
         raise DomainError(
             f"Cet accompagnement est « {case.get_status_display().lower()} » : rouvrez-le avant "
