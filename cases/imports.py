@@ -234,6 +234,7 @@ def read_table(content: bytes, file_format: str) -> Table:
 
 
 def read_job_table(job: ImportJob) -> Table:
+    _check_not_purged(job)
     with job.file.open("rb") as stored:
         content = stored.read()
     return read_table(content, job.file_format)
@@ -961,7 +962,19 @@ def create_import_job(
     return job
 
 
+PURGED_MESSAGE = (
+    "Le fichier de cet import a été supprimé (durée de conservation écoulée) : "
+    "déposez-le de nouveau pour l'importer."
+)
+
+
+def _check_not_purged(job: ImportJob) -> None:
+    if job.is_purged:
+        raise DomainError(PURGED_MESSAGE, code="import_purged")
+
+
 def _check_editable(job: ImportJob) -> None:
+    _check_not_purged(job)
     if job.status not in (
         ImportJob.Status.UPLOADED,
         ImportJob.Status.MAPPED,
@@ -991,6 +1004,7 @@ def set_mapping(job: ImportJob, *, by: Membership, mapping: dict[str, Any]) -> I
 def _claim(job: ImportJob, *, by: Membership, duplicate_policy: str) -> ImportJob:
     _check_can_import(by, job.organization)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _check_not_purged(job)
     if job.status not in (ImportJob.Status.MAPPED, ImportJob.Status.FAILED):
         raise DomainError(
             "Associez d'abord les colonnes du fichier."

@@ -158,6 +158,9 @@ PERSONAL_DATA_RETENTION_YEARS = env_int("PERSONAL_DATA_RETENTION_YEARS", 2)
 PERSONAL_DATA_WARNING_DAYS = env_int("PERSONAL_DATA_WARNING_DAYS", 30)
 # Files joined to a referral are deleted so many days after the referral is closed.
 REFERRAL_ATTACHMENT_RETENTION_DAYS = env_int("REFERRAL_ATTACHMENT_RETENTION_DAYS", 90)
+# Uploaded import spreadsheets (and the rows kept for their preview and errors) are deleted so
+# many days after the import ended, or was last left unfinished.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30)
 # Entries of the read-access log are deleted after so many months.
 ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 12)
 

@@ -3,7 +3,8 @@
 - ``anonymise_person``: one person's file and everything about them (``anonymisation.TARGETS``),
   atomic and idempotent; the rows that make the statistics stay, without identity.
 - ``apply_retention``: the daily run — files whose retention period is over, referrals never
-  linked to a file, referral attachments after their delay, old entries of the access log.
+  linked to a file, referral attachments after their delay, uploaded import spreadsheets after
+  theirs, old entries of the access log.
 - ``record_rights_request``, ``close_rights_request``, ``erase_on_request``: the register of
   the person's requests (access, portability, rectification, erasure, objection).
 """
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cases.models import AccessLog, Beneficiary, Case
+from cases.models import AccessLog, Beneficiary, Case, ImportJob
 from cases.retention import contact_cutoff
 from organizations.errors import DomainError
 from organizations.models import Membership
@@ -124,6 +125,22 @@ def attachments_due(today: date) -> QuerySet[Attachment]:
     return Attachment.objects.filter(_ended_before(limit, "referral__")).order_by("pk")
 
 
+def imports_due(today: date) -> QuerySet[ImportJob]:
+    """Imports ended, or left unfinished, ``IMPORT_FILE_RETENTION_DAYS`` days ago or more.
+
+    An import waiting for or held by the worker keeps its file until it ends.
+    """
+    days = settings.IMPORT_FILE_RETENTION_DAYS
+    limit = _start_of(today - timedelta(days=days) + timedelta(days=1))
+    ended = Q(finished_at__lt=limit) | Q(finished_at__isnull=True, created_at__lt=limit)
+    return (
+        ImportJob.objects.filter(purged_at__isnull=True)
+        .exclude(status__in=(ImportJob.Status.QUEUED, ImportJob.Status.RUNNING))
+        .filter(ended)
+        .order_by("created_at", "pk")
+    )
+
+
 def access_logs_due(today: date) -> QuerySet[AccessLog]:
     """Read-access log entries older than ``ACCESS_LOG_RETENTION_MONTHS`` months."""
     months = settings.ACCESS_LOG_RETENTION_MONTHS
@@ -137,6 +154,7 @@ class RetentionReport:
     people: int
     referrals: int
     attachments: int
+    imports: int
     access_logs: int
     dry_run: bool = False
 
@@ -145,6 +163,7 @@ class RetentionReport:
             "people": self.people,
             "referrals": self.referrals,
             "attachments": self.attachments,
+            "imports": self.imports,
             "access_logs": self.access_logs,
         }
 
@@ -156,6 +175,7 @@ class RetentionReport:
             f"Personnes {verb} (durée de conservation écoulée) : {self.people}",
             f"Prescriptions sans accompagnement {verb} : {self.referrals}",
             f"Pièces jointes de prescriptions terminées {deleted} : {self.attachments}",
+            f"Fichiers d'import de tableaux {deleted} : {self.imports}",
             f"Entrées du journal des consultations {deleted} : {self.access_logs}",
         ]
         if self.dry_run:
@@ -175,6 +195,7 @@ def apply_retention(*, today: date | None = None, dry_run: bool = False) -> Rete
             people=people_due(today).count(),
             referrals=referrals_due(today).count(),
             attachments=attachments_due(today).count(),
+            imports=imports_due(today).count(),
             access_logs=access_logs_due(today).count(),
             dry_run=True,
         )
@@ -189,6 +210,7 @@ def apply_retention(*, today: date | None = None, dry_run: bool = False) -> Rete
         people=people,
         referrals=referrals,
         attachments=purge_referral_attachments(today=today),
+        imports=purge_import_files(today=today),
         access_logs=purge_access_logs(today=today),
     )
 
@@ -203,6 +225,23 @@ def purge_referral_attachments(*, today: date) -> int:
             transaction.on_commit(lambda s=storage, n=name: s.delete(n), robust=True)
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
     return len(attachments)
+
+
+@transaction.atomic
+def purge_import_files(*, today: date) -> int:
+    """Delete the spreadsheets of old imports and the rows copied from them (preview, errors).
+
+    The job stays, with its counts, so the platform still sees what was imported and when.
+    """
+    jobs = list(imports_due(today).select_for_update(of=("self",)))
+    now = timezone.now()
+    for job in jobs:
+        storage, name = job.file.storage, job.file.name
+        if name:
+            transaction.on_commit(lambda s=storage, n=name: s.delete(n), robust=True)
+        job.file, job.sample, job.errors, job.purged_at = "", [], [], now
+    ImportJob.objects.bulk_update(jobs, ["file", "sample", "errors", "purged_at"])
+    return len(jobs)
 
 
 @transaction.atomic

@@ -73,6 +73,9 @@ class ImportJob(models.Model):
     rows_skipped = models.PositiveIntegerField("lignes écartées (doublons)", default=0)
     started_at = models.DateTimeField("commencé le", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # The retention run deletes the file, its sample rows and its line errors (they hold people's
+    # data); the counts stay.
+    purged_at = models.DateTimeField("fichier supprimé le", null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -87,6 +90,10 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
 
     @property
     def is_in_progress(self) -> bool:

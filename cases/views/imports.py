@@ -29,8 +29,8 @@ def _get_job(request: HttpRequest, job_id) -> ImportJob:
 
 
 def _next_step(job: ImportJob) -> HttpResponse | None:
-    """Send a job that is past the editable steps to its progress page."""
-    if job.status in (Status.QUEUED, Status.RUNNING, Status.DONE):
+    """Send a job that is past the editable steps (or whose file is gone) to its progress page."""
+    if job.is_purged or job.status in (Status.QUEUED, Status.RUNNING, Status.DONE):
         return redirect("cases:import_status", job_id=job.pk)
     return None
 

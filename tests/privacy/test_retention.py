@@ -7,13 +7,23 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.models import AccessLog, Appointment, Beneficiary, Case, Document, Registration
+from cases import imports
+from cases.models import (
+    AccessLog,
+    Appointment,
+    Beneficiary,
+    Case,
+    Document,
+    ImportJob,
+    Registration,
+)
 from cases.retention import anonymisation_date, contact_cutoff
 from cases.services import contacts, lifecycle, pathway, sessions
 from organizations.errors import DomainError
@@ -104,16 +114,36 @@ def test_a_second_run_changes_nothing(alice, remi, django_capture_on_commit_call
     attachment.file.save("cv.pdf", ContentFile(b"cv"), save=True)
     log = AccessLogFactory(beneficiary__organization=alice.organization)
     AccessLog.objects.filter(pk=log.pk).update(accessed_at=timezone.now() - relativedelta(years=2))
+    job = imports.create_import_job(
+        organization=alice.organization,
+        by=alice,
+        uploaded_file=SimpleUploadedFile("suivi.csv", b"Nom;Prenom\r\nRoy;Lina\r\n"),
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, finished_at=timezone.now() - dt.timedelta(days=100)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         first = services.apply_retention()
-    rows = {model: model.objects.count() for model in (Beneficiary, Referral, AccessLog)}
+    rows = {model: model.objects.count() for model in (Beneficiary, Referral, AccessLog, ImportJob)}
     history = Beneficiary.history.count(), Referral.history.count(), Case.history.count()
     with django_capture_on_commit_callbacks(execute=True):
         second = services.apply_retention()
 
-    assert first.as_dict() == {"people": 1, "referrals": 1, "attachments": 1, "access_logs": 1}
-    assert second.as_dict() == {"people": 0, "referrals": 0, "attachments": 0, "access_logs": 0}
+    assert first.as_dict() == {
+        "people": 1,
+        "referrals": 1,
+        "attachments": 1,
+        "imports": 1,
+        "access_logs": 1,
+    }
+    assert second.as_dict() == {
+        "people": 0,
+        "referrals": 0,
+        "attachments": 0,
+        "imports": 0,
+        "access_logs": 0,
+    }
     assert {model: model.objects.count() for model in rows} == rows
     assert (Beneficiary.history.count(), Referral.history.count(), Case.history.count()) == (
         history
@@ -182,7 +212,13 @@ def test_the_background_task_runs_the_same_rules(alice):
 
     result = run_retention.enqueue()
 
-    assert result.return_value == {"people": 1, "referrals": 0, "attachments": 0, "access_logs": 0}
+    assert result.return_value == {
+        "people": 1,
+        "referrals": 0,
+        "attachments": 0,
+        "imports": 0,
+        "access_logs": 0,
+    }
 
 
 # --- Purges -------------------------------------------------------------------------------------

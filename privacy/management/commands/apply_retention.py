@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Anonymise les dossiers dont la durée de conservation est écoulée (et les prescriptions "
         "jamais rattachées à un dossier), supprime les pièces jointes des prescriptions "
-        "terminées et les entrées anciennes du journal des consultations. À lancer une fois par "
+        "terminées, les tableaux des imports anciens et les entrées anciennes du journal des "
+        "consultations. À lancer une fois par "
         "jour (cron). Un second passage le même jour ne change rien."
     )
 
