@@ -11,7 +11,10 @@ Each section is one query, whatever the number of rows.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cases.models import (
     AccessLog,
@@ -54,7 +58,7 @@ from vehicles.models import (
     WaitingListEntry,
 )
 
-from .anonymisation import Footprint, has_history, person_footprint
+from .anonymisation import TARGETS, Footprint, has_history, person_footprint
 from .models import RightsRequest
 
 FORMAT = "mobicase.donnees-personne"
@@ -505,3 +509,77 @@ def export_pdf(export: PersonExport) -> bytes:
 
     html = render_to_string("privacy/pdf/export.html", {"export": export})
     return HTML(string=html).write_pdf()
+
+
+# --- The complete archive: both renderings and the files themselves -----------------------------
+
+
+@dataclass(frozen=True)
+class HeldFile:
+    """One stored file about the person, and where it goes in the archive."""
+
+    folder: str  # French, as the reader sees it
+    name: str
+    file: Any  # a FieldFile
+
+
+def _archive_name(index: int, name: str) -> str:
+    stem, dot, suffix = os.path.basename(name).rpartition(".")
+    stem = slugify(stem if dot else suffix) or "fichier"
+    return f"{index:02d}-{stem}.{suffix.lower()}" if dot else f"{index:02d}-{stem}"
+
+
+def person_files(person: Beneficiary) -> list[HeldFile]:
+    """Every stored file about the person: documents, contracts, photos, referral attachments.
+
+    The same list anonymisation deletes (``anonymisation.TARGETS``), read from the same
+    footprint, so the archive and the erasure can never disagree on what is the person's.
+    """
+    footprint = person_footprint(person)
+    held = []
+    for target in TARGETS:
+        ids = footprint.of(target.model)
+        if not target.files or not ids:
+            continue
+        rows = target.model.objects.filter(pk__in=ids).order_by("pk")
+        for row in rows:
+            for name in target.files:
+                stored = getattr(row, name)
+                if stored:
+                    suffix = os.path.splitext(stored.name)[1]
+                    shown = getattr(row, "original_name", "") or f"{target.describe(row)}{suffix}"
+                    held.append(HeldFile(target.label, _archive_name(len(held) + 1, shown), stored))
+    return held
+
+
+def export_archive(export: PersonExport, files: list[HeldFile]) -> tempfile.SpooledTemporaryFile:
+    """A ZIP of the JSON, the PDF and every stored file, with a French read-me listing them.
+
+    Written to a spooled temporary file (on disk past 10 MB), rewound for streaming.
+    """
+    # Closed by the FileResponse that streams it.
+    archive = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115
+    lines = [
+        f"Données personnelles détenues par {export.organization.name}",
+        f"Export du {export.generated_at:%d/%m/%Y à %H:%M}, par {export.generated_by}.",
+        "",
+        "donnees-personnelles.pdf : toutes les données, pour la lecture.",
+        "donnees-personnelles.json : les mêmes données, pour la portabilité.",
+        "",
+    ]
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("donnees-personnelles.json", export_json(export))
+        bundle.writestr("donnees-personnelles.pdf", export_pdf(export))
+        lines.append(f"Fichiers ({len(files)}) :" if files else "Aucun fichier n'est conservé.")
+        for held in files:
+            path = f"fichiers/{slugify(held.folder)}/{held.name}"
+            try:
+                with held.file.open("rb") as stored:
+                    bundle.writestr(path, stored.read())
+            except FileNotFoundError:
+                lines.append(f"- {held.folder} : {held.name} (fichier introuvable sur le serveur)")
+            else:
+                lines.append(f"- {held.folder} : {path}")
+        bundle.writestr("LISEZMOI.txt", "\r\n".join(lines) + "\r\n")
+    archive.seek(0)
+    return archive

@@ -18,6 +18,11 @@ urlpatterns = [
         name="export_json",
     ),
     path(
+        "personnes/<uuid:beneficiary_id>/donnees-personnelles/export.zip",
+        views.export_archive_view,
+        name="export_archive",
+    ),
+    path(
         "personnes/<uuid:beneficiary_id>/donnees-personnelles/anonymisation/",
         views.preview,
         name="preview",

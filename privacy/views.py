@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,7 @@ from organizations.tenancy import export_right_required
 
 from . import services
 from .anonymisation import person_footprint, plan
-from .export import export_json, export_pdf, person_export
+from .export import export_archive, export_json, export_pdf, person_export, person_files
 from .forms import AnswerForm, ErasureForm, RegisterFilterForm, RightsRequestForm
 from .models import RightsRequest
 
@@ -133,6 +133,18 @@ def export_json_view(request: HttpRequest, beneficiary_id) -> HttpResponse:
     day = timezone.localdate()
     response["Content-Disposition"] = f'attachment; filename="donnees-personnelles-{day}.json"'
     return response
+
+
+@rights_handler_required
+@export_right_required
+@require_GET
+def export_archive_view(request: HttpRequest, beneficiary_id) -> HttpResponse:
+    """The PDF, the JSON and every stored file about the person, in one ZIP (to hand over)."""
+    person = _person_for(request, beneficiary_id)
+    archive = export_archive(person_export(person, by=request.membership), person_files(person))
+    log_export(request, person)
+    name = f"donnees-personnelles-{timezone.localdate()}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
 # --- Anonymisation: preview and erasure on request ----------------------------------------------

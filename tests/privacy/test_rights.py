@@ -1,10 +1,13 @@
 """The rights of the person: export of everything held (PDF and JSON, page and API), the register
 of requests, erasure on request, the anonymisation preview; who may do what."""
 
+import io
 import json
 import subprocess
+import zipfile
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -102,6 +105,40 @@ def test_the_pdf_export_is_readable_and_holds_the_same_data(login, adele, zorglu
     for value in ("PrénomZorglub", "Note Zorglub", "Amende Zorglub", "Message Zorglub"):
         assert value in text
     assert "Quetzal" not in text
+
+
+def test_the_zip_archive_holds_both_renderings_and_every_file_of_the_person_only(
+    login, adele, zorglub, quetzal
+):
+    response = login(adele).get(url("export_archive", zorglub))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith('attachment; filename="donnees-')
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = bundle.namelist()
+    data = json.loads(bundle.read("donnees-personnelles.json"))
+    assert data["person"]["last_name"] == "NomZorglub"
+    assert "PrénomZorglub" in pdf_text(bundle.read("donnees-personnelles.pdf"))
+    stored = sorted(bundle.read(name) for name in names if name.startswith("fichiers/"))
+    assert stored == sorted(default_storage.open(name).read() for name in zorglub.files)
+    assert any(name.endswith("piece-zorglub.pdf") for name in names)
+    readme = bundle.read("LISEZMOI.txt").decode()
+    assert "Fichiers (4)" in readme and "introuvable" not in readme
+    assert not any("quetzal" in name.lower() for name in names)
+    for name in names:
+        assert b"Quetzal" not in bundle.read(name)
+    exports = AccessLog.objects.filter(beneficiary=zorglub.beneficiary, kind="export")
+    assert exports.count() == 1
+
+
+def test_a_file_missing_from_storage_is_named_in_the_read_me(login, adele, zorglub):
+    default_storage.delete(zorglub.files[0])
+
+    response = login(adele).get(url("export_archive", zorglub))
+
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert len([n for n in bundle.namelist() if n.startswith("fichiers/")]) == 3
+    assert "(fichier introuvable sur le serveur)" in bundle.read("LISEZMOI.txt").decode()
 
 
 def test_an_export_is_written_to_the_access_log_and_the_security_log(login, adele, zorglub):
@@ -278,6 +315,7 @@ def test_an_admin_sees_the_erasure_form_under_the_preview(login, adele, zorglub)
     "privacy:person",
     "privacy:export_pdf",
     "privacy:export_json",
+    "privacy:export_archive",
     "privacy:preview",
     "privacy:erase",
     "api:beneficiary-export",
@@ -285,7 +323,7 @@ def test_an_admin_sees_the_erasure_form_under_the_preview(login, adele, zorglub)
 def test_another_platform_gets_404_on_a_persons_data(login, chloe, zorglub):
     client = login(with_export_right(chloe))
 
-    for name in ("person", "export_pdf", "export_json", "preview"):
+    for name in ("person", "export_pdf", "export_json", "export_archive", "preview"):
         assert client.get(url(name, zorglub)).status_code == 404, name
     assert (
         client.post(
@@ -319,6 +357,7 @@ def test_another_platform_sees_nothing_of_the_register(login, adele, chloe, zorg
     "privacy:person",
     "privacy:export_pdf",
     "privacy:export_json",
+    "privacy:export_archive",
     "privacy:erase",
     "privacy:register",
     "privacy:answer",
@@ -330,7 +369,7 @@ def test_without_the_export_right_an_advisor_or_a_coach_gets_403(login, adele, a
     )
     for member in (alice, bob):
         client = login(member)
-        for name in ("person", "export_pdf", "export_json"):
+        for name in ("person", "export_pdf", "export_json", "export_archive"):
             assert client.get(url(name, zorglub)).status_code == 403, (member, name)
         assert client.post(url("erase", zorglub), {"confirm": "on"}).status_code == 403
         assert client.get(reverse("privacy:register")).status_code == 403
