@@ -1,7 +1,14 @@
 """Case data: beneficiaries, cases and lifecycle, diagnostics, plans, sessions, records."""
 
 from .beneficiaries import AccessLog, Beneficiary, ConsentRecord, age_on, name_key, search_key
-from .cases import OPEN_STATUSES, TRANSITIONS, Case, CaseStatus, CaseTransition
+from .cases import (
+    ANONYMISED_ENDINGS,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Case,
+    CaseStatus,
+    CaseTransition,
+)
 from .diagnostics import (
     Barrier,
     BarrierCategory,
@@ -32,6 +39,7 @@ from .sessions import (
 )
 
 __all__ = [
+    "ANONYMISED_ENDINGS",
     "EMPLOYED_SITUATIONS",
     "OPEN_STATUSES",
     "TRANSITIONS",

@@ -28,6 +28,10 @@ class CaseStatus(models.TextChoices):
     ARCHIVED = "archived", "Archivé"
 
 
+# An anonymised person's case may still be brought to its end (so it stops counting as active),
+# never reopened nor put back to work.
+ANONYMISED_ENDINGS = frozenset({CaseStatus.CLOSING, CaseStatus.CLOSED, CaseStatus.ARCHIVED})
+
 # Allowed transitions: from -> {to: French label of the action}.
 TRANSITIONS: dict[str, dict[str, str]] = {
     CaseStatus.INTAKE: {
@@ -207,7 +211,10 @@ class Case(models.Model):
         return f"{self.beneficiary} — {self.opened_on:%d/%m/%Y}"
 
     def allowed_transitions(self) -> dict[str, str]:
-        return TRANSITIONS.get(self.status, {})
+        transitions = TRANSITIONS.get(self.status, {})
+        if self.beneficiary.is_anonymised:
+            return {s: label for s, label in transitions.items() if s in ANONYMISED_ENDINGS}
+        return transitions
 
     def can_move_to(self, status: str) -> bool:
         return status in self.allowed_transitions()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import (
+    ANONYMISED_ENDINGS,
     Beneficiary,
     Case,
     CaseStatus,
@@ -93,6 +94,20 @@ def open_case(
     return case
 
 
+def _check_anonymised_ending(case: Case, *, to_status: str, comment: str) -> None:
+    """An anonymised case only moves to its end (``ANONYMISED_ENDINGS``), with no free text."""
+    if not case.beneficiary.is_anonymised:
+        return
+    if to_status not in ANONYMISED_ENDINGS:
+        check_not_anonymised(beneficiary_id=case.beneficiary_id)
+    if comment.strip():
+        raise DomainError(
+            "Ce dossier est anonymisé : il peut être clôturé, mais sans commentaire.",
+            field="comment",
+            code="anonymised",
+        )
+
+
 @transaction.atomic
 def move_case(case: Case, *, to_status: str, by: Membership, comment: str = "") -> Case:
     """Move a case to a next status allowed by the lifecycle (not closing: see close_case)."""
@@ -102,6 +117,7 @@ def move_case(case: Case, *, to_status: str, by: Membership, comment: str = "") 
         raise DomainError(
             "Pour clôturer, remplissez le questionnaire de sortie.", code="exit_required"
         )
+    _check_anonymised_ending(case, to_status=to_status, comment=comment)
     if not case.can_move_to(to_status):
         raise DomainError(
             f"Impossible de passer de « {case.get_status_display()} » à "
@@ -154,6 +170,7 @@ def close_case(
             "Seul un accompagnement en « Sortie en cours » peut être clôturé.",
             code="invalid_transition",
         )
+    _check_anonymised_ending(case, to_status=CaseStatus.CLOSED, comment=comment)
     today = timezone.localdate()
     if exit_date < case.opened_on:
         raise DomainError(
@@ -213,6 +230,7 @@ def record_follow_up(
     """
     case = _locked(follow_up.case)
     check_caseworker(by, case.organization_id)
+    check_not_anonymised(beneficiary_id=case.beneficiary_id)
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.done_on is not None:
         raise DomainError("Ce suivi a déjà été renseigné.", code="already_done")

@@ -8,15 +8,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Appointment, ConsentRecord, Document, Note
+from cases.models import Appointment, Case, ConsentRecord, Document, FollowUp, Note, Situation
 from cases.services import lifecycle, pathway, people, sessions
 from organizations.errors import DomainError
 from privacy import services
+from tests.cases.factories import BeneficiaryFactory, CaseFactory
 from vehicles import services as vehicle_services
 from vehicles.models import Loan
 
 pytestmark = pytest.mark.django_db
 
+YEAR_AGO = timezone.localdate() - dt.timedelta(days=365)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -98,3 +100,36 @@ def test_the_other_files_of_the_platform_stay_writable(anonymised, quetzal, alic
     note = pathway.add_note(case=quetzal.case, by=alice, body="Il a rappelé")
 
     assert note.case == quetzal.case
+
+
+def test_a_file_left_open_can_still_be_closed_without_comment_and_never_reopened(alice, adele):
+    person = BeneficiaryFactory(organization=alice.organization)
+    case = CaseFactory(beneficiary=person, status=Case.Status.IN_PROGRESS, opened_on=YEAR_AGO)
+    services.anonymise_person(person, by=adele)
+    close = {
+        "by": alice,
+        "exit_date": timezone.localdate(),
+        "exit_reason": Case.ExitReason.DROPPED_OUT,
+        "situation": Situation.UNKNOWN,
+    }
+
+    case = Case.objects.select_related("beneficiary").get(pk=case.pk)
+    assert set(case.allowed_transitions()) == {Case.Status.CLOSING}  # the buttons on its page
+    refused(lambda: lifecycle.move_case(case, to_status=Case.Status.ON_HOLD, by=alice))
+    with pytest.raises(DomainError) as with_comment:
+        lifecycle.move_case(case, to_status=Case.Status.CLOSING, by=alice, comment="Vu au marché")
+    assert with_comment.value.field == "comment"
+    lifecycle.move_case(case, to_status=Case.Status.CLOSING, by=alice)
+    with pytest.raises(DomainError):
+        lifecycle.close_case(case, comment="Parti à Lyon", **close)
+    lifecycle.close_case(case, **close)
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED and not case.is_open  # no longer counted as active
+    refused(lambda: lifecycle.move_case(case, to_status=Case.Status.IN_PROGRESS, by=alice))
+    follow_up = case.follow_ups.get(kind=FollowUp.Kind.MONTH_3)
+    refused(
+        lambda: lifecycle.record_follow_up(
+            follow_up, by=alice, done_on=timezone.localdate(), reached=False
+        )
+    )
