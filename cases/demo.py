@@ -12,10 +12,11 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.demo import DemoLogin, demo_platforms
+from organizations.demo import DemoLogin, demo_pdf, demo_platforms
 from organizations.models import FundingAgreement, Membership, Organization, Territory
 
 from .models import (
@@ -32,6 +33,7 @@ from .models import (
     ConsentRecord,
     Diagnostic,
     DiagnosticItem,
+    Document,
     ExitQuestionnaire,
     FollowUp,
     Goal,
@@ -48,6 +50,16 @@ from .services.participations import entry_values
 
 CASES_PER_PLATFORM = {"small": 40, "large": 2000}
 BATCH = 2000
+# The first open cases of each platform get the documents an advisor collects (real PDF files).
+DOCUMENTS_PER_PLATFORM = 10
+DOCUMENT_SAMPLES = [
+    (Document.Kind.IDENTITY, "carte-identite.pdf", "Carte nationale d'identité (recto verso)"),
+    (Document.Kind.ADDRESS, "quittance-loyer.pdf", "Quittance de loyer du mois dernier"),
+    (Document.Kind.LICENCE, "attestation-code.pdf", "Attestation de réussite à l'examen du code"),
+    (Document.Kind.EMPLOYMENT, "promesse-embauche.pdf", "Promesse d'embauche"),
+    (Document.Kind.INCOME, "attestation-caf.pdf", "Attestation de paiement du RSA (CAF)"),
+    (Document.Kind.AID, "dossier-aide-permis.pdf", "Dossier de demande d'aide au permis"),
+]
 
 FIRST_NAMES_F = [
     "Amina",
@@ -247,6 +259,9 @@ class _PlatformSeeder:
             .values_list("pk", "postcodes")
         ) or [(None, "")]
         self.rows: dict[type, list] = defaultdict(list)
+        # Its own generator: adding documents leaves every other draw of the seed as it was.
+        self.files_rng = random.Random(f"documents-{platform.slug}")
+        self.documents_left = DOCUMENTS_PER_PLATFORM
 
     # --- people and cases -----------------------------------------------------------------
 
@@ -407,6 +422,28 @@ class _PlatformSeeder:
                     created_at=_aware(opened + timedelta(days=rng.randint(0, 20)), 11),
                 )
             )
+        if not closed and self.documents_left > 0:
+            self._documents(case, advisor, opened)
+
+    def _documents(self, case: Case, advisor, opened: date) -> None:
+        self.documents_left -= 1
+        rng = self.files_rng
+        for kind, name, description in rng.sample(DOCUMENT_SAMPLES, rng.randint(1, 3)):
+            pdf = demo_pdf(str(Document.Kind(kind).label), description)
+            document = Document(
+                case=case,
+                kind=kind,
+                original_name=name,
+                content_type="application/pdf",
+                size=len(pdf),
+                description=description,
+                uploaded_by=advisor.user if advisor else None,
+                uploaded_at=_aware(
+                    opened + timedelta(days=rng.randint(0, (self.today - opened).days)), 15
+                ),
+            )
+            document.file.save(name, ContentFile(pdf), save=False)
+            self.rows[Document].append(document)
 
     def _transitions(self, case: Case, status: str, advisor, exit_date) -> None:
         user = advisor.user if advisor else None
@@ -725,6 +762,7 @@ class _PlatformSeeder:
             FollowUp,
             AidApplication,
             Note,
+            Document,
             Workshop,
             Registration,
             SkillAssessment,

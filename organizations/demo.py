@@ -31,6 +31,7 @@ no-op: ``demo_data_exists()`` tells, and ``existing_demo_logins()`` lists the de
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -43,6 +44,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.html import escape
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.utils import bulk_create_with_history
@@ -152,6 +154,27 @@ def demo_totp_key(email: str) -> str:
     Demo accounts only (their password is public anyway); ``manage.py demo_otp`` shows the code.
     """
     return hashlib.sha256(f"mobicase-demo-totp:{email}".encode()).hexdigest()[:40]
+
+
+@functools.cache
+def demo_pdf(title: str, *lines: str) -> bytes:
+    """A one-page PDF standing for a scanned or received document of the demo.
+
+    Rendered once per title (WeasyPrint), then reused: the demo's documents, contracts and
+    attachments are real PDFs that open, without slowing the seed.
+    """
+    from weasyprint import HTML  # heavy import, only when the demo needs a file
+
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    html = (
+        '<html lang="fr"><head><meta charset="utf-8"><style>'
+        "body { font-family: 'DejaVu Sans', sans-serif; margin: 2cm; }"
+        "</style></head><body>"
+        f"<h1>{escape(title)}</h1>{body}"
+        "<p><em>Document de démonstration Mobicase : il ne concerne personne de réel.</em></p>"
+        "</body></html>"
+    )
+    return HTML(string=html).write_pdf()
 
 
 def demo_platforms():

@@ -559,9 +559,10 @@ def export_archive(export: PersonExport, files: list[HeldFile]) -> tempfile.Spoo
     """
     # Closed by the FileResponse that streams it.
     archive = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)  # noqa: SIM115
+    made = timezone.localtime(export.generated_at)
     lines = [
         f"Données personnelles détenues par {export.organization.name}",
-        f"Export du {export.generated_at:%d/%m/%Y à %H:%M}, par {export.generated_by}.",
+        f"Export du {made:%d/%m/%Y à %H:%M}, par {export.generated_by}.",
         "",
         "donnees-personnelles.pdf : toutes les données, pour la lecture.",
         "donnees-personnelles.json : les mêmes données, pour la portabilité.",

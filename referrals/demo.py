@@ -11,17 +11,19 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cases.demo import FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, OBJECTIVES, STREETS
 from cases.models import Barrier, Case, ConsentRecord
-from organizations.demo import DEMO_EMAIL_SUFFIX, DemoLogin, demo_platforms
+from organizations.demo import DEMO_EMAIL_SUFFIX, DemoLogin, demo_pdf, demo_platforms
 from organizations.models import Membership, Organization, Territory
 
 from .models import (
     CONSENT_TEXT,
+    Attachment,
     Message,
     Referral,
     ReferralSettings,
@@ -44,6 +46,12 @@ HOLD_REASONS = [
     "Nous attendons la promesse d'embauche pour vérifier les horaires.",
     "La personne doit nous rappeler pour fixer un premier rendez-vous.",
 ]
+# What referrers join to the referrals still waiting for an answer (real PDF files).
+ATTACHMENTS = [
+    ("cv.pdf", "CV", "CV à jour, avec l'expérience en logistique"),
+    ("fiche-liaison.pdf", "Fiche de liaison", "Fiche de liaison du parcours d'insertion"),
+]
+WAITING_STATES = (Status.SENT, Status.IN_REVIEW, Status.ON_HOLD)
 MESSAGES = [
     ("platform", "Bonjour, pouvez-vous nous confirmer le numéro de téléphone de la personne ?"),
     ("referrer", "Bonjour, oui : c'est bien celui indiqué, elle est joignable le matin."),
@@ -402,8 +410,28 @@ class _Seeder:
                 )
             )
 
+    def _attachments(self) -> list[Attachment]:
+        attachments = []
+        waiting = [r for r in self.referrals if r.status in WAITING_STATES and r.sent_at]
+        for index, referral in enumerate(waiting):
+            name, title, description = ATTACHMENTS[index % len(ATTACHMENTS)]
+            pdf = demo_pdf(title, description)
+            attachment = Attachment(
+                referral=referral,
+                original_name=name,
+                content_type="application/pdf",
+                size=len(pdf),
+                description=description,
+                uploaded_by=referral.sender.user if referral.sender else None,
+                uploaded_at=referral.sent_at,
+            )
+            attachment.file.save(name, ContentFile(pdf), save=False)
+            attachments.append(attachment)
+        return attachments
+
     def save(self) -> None:
         bulk_create_with_history(self.referrals, Referral, batch_size=1000)
+        Attachment.objects.bulk_create(self._attachments(), batch_size=1000)
         through = Referral.barriers.through
         through.objects.bulk_create(
             [through(referral_id=r.pk, barrier_id=b.pk) for r, b in self.barrier_links],

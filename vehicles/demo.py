@@ -35,6 +35,8 @@ from .models import (
 Kind = Vehicle.Kind
 Status = Loan.Status
 BATCH = 2000
+# Loans under way whose contract the seed prints (WeasyPrint, about half a second each).
+CONTRACTS_PER_PLATFORM = 2
 
 # (code prefix, kind, make, model, daily fee, monthly fee, deposit, motorised plate?)
 FLEET = [
@@ -102,6 +104,28 @@ class _PlatformFleet:
             self._loans(vehicle, index, pricings)
         self._waiting_list()
         self._flush()
+        self._contracts()
+
+    def _contracts(self) -> None:
+        """Print the contract of the loans under way, as staff do at check-out (real PDFs)."""
+        from .services.handover import store_contract
+
+        staff = (
+            Membership.objects.active()
+            .for_organization(self.platform)
+            .filter(role__in=("admin", "advisor"))
+            .order_by("pk")
+            .first()
+        )
+        if staff is None:
+            return
+        under_way = [
+            loan
+            for loan in self.rows[Loan]
+            if loan.status in (Loan.Status.ACTIVE, Loan.Status.OVERDUE)
+        ]
+        for loan in under_way[:CONTRACTS_PER_PLATFORM]:
+            store_contract(loan, by=staff)
 
     # --- the fleet ----------------------------------------------------------------------------
 

@@ -1,19 +1,26 @@
 """Demo personal data: files near and past the retention limit, requests in the register."""
 
 import datetime as dt
+import io
 import random
+import zipfile
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.demo import seed_cases
-from cases.models import Beneficiary, ConsentRecord
-from organizations.demo import demo_platforms, seed_foundation
+from cases.models import Beneficiary, ConsentRecord, Document
+from organizations.demo import demo_platforms, run_demo_steps, seed_foundation
+from organizations.models import Membership
 from privacy import services
 from privacy.demo import RETENTION_STORY, seed_privacy
 from privacy.models import RightsRequest
 from referrals.demo import seed_referrals
+from referrals.models import Attachment
 from tests.organizations.test_seed_demo import demo_territories  # noqa: F401 (fixture)
+from tests.privacy.test_rights import pdf_text
+from vehicles.models import Loan
 
 
 def seed_world() -> None:
@@ -57,3 +64,30 @@ def test_the_same_seed_gives_the_same_people_near_the_limit(demo_territories):  
     assert len(first) == demo_platforms().count() * len(RETENTION_STORY)
     assert story(4) == first
     assert story(5) != first
+
+
+def test_the_demo_holds_real_files_that_the_persons_archive_hands_over(
+    demo_territories,  # noqa: F811
+    login,
+):
+    run_demo_steps(seed=7, size="small")
+
+    for platform in demo_platforms():
+        documents = Document.objects.for_organization(platform)
+        assert documents.exists()
+        assert Loan.objects.for_organization(platform).exclude(contract="").exists()
+        assert Attachment.objects.filter(referral__organization=platform).exists()
+    for document in Document.objects.order_by("pk")[:5]:
+        with document.file.open("rb") as stored:
+            assert pdf_text(stored.read()).startswith(document.get_kind_display())
+    contract = Loan.objects.exclude(contract="").first()
+    with contract.contract.open("rb") as stored:
+        assert contract.vehicle.code in pdf_text(stored.read())
+
+    person = Document.objects.select_related("case__beneficiary").first().case.beneficiary
+    admin = Membership.objects.get(organization=person.organization, role=Membership.Role.ADMIN)
+    client = login(admin)
+    response = client.get(reverse("privacy:export_archive", args=[person.pk]))
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    held = [name for name in bundle.namelist() if name.startswith("fichiers/documents/")]
+    assert len(held) == Document.objects.filter(case__beneficiary=person).count() >= 1
