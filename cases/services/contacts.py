@@ -27,7 +27,7 @@ from cases.models import Beneficiary, Document
 from organizations.errors import DomainError
 from organizations.models import Membership
 
-from .access import check_caseworker
+from .access import ANONYMISED_MESSAGE, check_caseworker
 
 PERSON_DOCUMENT_KINDS = (
     Document.Kind.IDENTITY,
@@ -68,7 +68,7 @@ def record_contact(
     check_caseworker(by, beneficiary.organization_id)
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if beneficiary.is_anonymised:
-        raise DomainError("Ce dossier est anonymisé : il ne peut plus être modifié.")
+        raise DomainError(ANONYMISED_MESSAGE, code="anonymised")
     today = timezone.localdate()
     on = on or today
     if on > today:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Beneficiary, Case, ConsentRecord, age_on, name_key
-from cases.services.access import check_not_anonymised
+from cases.services.access import ANONYMISED_MESSAGE, check_not_anonymised
 from cases.services.lifecycle import check_caseworker, open_case
 from cases.services.participations import refresh_entry_participations
 from organizations.errors import DomainError
@@ -200,7 +200,7 @@ def update_beneficiary(
     check_caseworker(by, beneficiary.organization_id)
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if beneficiary.anonymised_at is not None:
-        raise DomainError("Ce dossier est anonymisé : il ne peut plus être modifié.")
+        raise DomainError(ANONYMISED_MESSAGE, code="anonymised")
     first_case = beneficiary.cases.order_by("opened_on").first()
     values = _clean(data, on=first_case.opened_on if first_case else None)
     identity_changed = any(
